@@ -1,0 +1,173 @@
+// Package cli is the papertrade command line. It lives in an importable package so that a
+// user's own module can run the very same CLI with extra strategies registered (see the
+// README and examples/mystrategy): the binary in cmd/papertrade is a five-line main around
+// Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
+)
+
+// Version is the papertrade version, set at build time with
+// -ldflags "-X github.com/papertrade/papertrade/cmd/cli.Version=v1.2.3".
+var Version = "dev"
+
+// Exit codes scripts can rely on.
+const (
+	ExitOK       = 0
+	ExitError    = 1 // the command failed
+	ExitUsage    = 2 // bad flags or arguments
+	ExitChecksum = 3 // decode --books found checksum mismatches
+	ExitBadInput = 4 // some input lines or frames could not be decoded (the rest was processed)
+)
+
+// ExitError makes a command exit with a specific code. Err may be nil for a silent exit.
+type ExitCodeError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitCodeError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit code %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitCodeError) Unwrap() error { return e.Err }
+
+// app is the state shared by every command: streams and the logger built from --log-level.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	logLevel       string
+	logFormat      string
+	log            *zap.Logger
+}
+
+// Main runs the CLI on os.Args and exits the process with its exit code. SIGINT and SIGTERM
+// cancel the command's context so that it can shut down cleanly.
+func Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Run runs the CLI with the given arguments and streams and returns the exit code. It is what
+// Main calls and what tests drive.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, log: zap.NewNop()}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	_ = a.log.Sync()
+	if err == nil {
+		return ExitOK
+	}
+	var ec *ExitCodeError
+	if errors.As(err, &ec) {
+		if ec.Err != nil {
+			fmt.Fprintln(stderr, "papertrade:", ec.Err)
+		}
+		return ec.Code
+	}
+	fmt.Fprintln(stderr, "papertrade:", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "papertrade",
+		Short: "Paper-trading bots on Kraken: live feeds, simulated accounts, deterministic replays",
+		Long: `papertrade runs trading strategies on simulated Kraken accounts, fed by Kraken's public
+WebSocket data (live) or by recordings (backtests), through the same engine. No real order is
+ever sent.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(a.logLevel, a.logFormat, a.stderr)
+			if err != nil {
+				return &usageError{err}
+			}
+			a.log = log
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	for _, c := range commands(a) {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// commands lists the subcommands. Each lives in its own file as newXxxCmd(a).
+func commands(a *app) []*cobra.Command {
+	return []*cobra.Command{
+		newVersionCmd(a),
+	}
+}
+
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the papertrade version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(a.stdout, "papertrade %s\n", Version)
+			return err
+		},
+	}
+}
+
+// newLogger builds the zap logger: console encoding on a terminal, JSON otherwise, to w.
+func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "console"
+		}
+	}
+	var enc zapcore.Encoder
+	switch format {
+	case "json":
+		enc = zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+	case "console":
+		cfg := zap.NewDevelopmentEncoderConfig()
+		cfg.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		enc = zapcore.NewConsoleEncoder(cfg)
+	default:
+		return nil, fmt.Errorf("--log-format: unknown format %q", format)
+	}
+	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl)
+	return zap.New(core), nil
+}

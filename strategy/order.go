@@ -1,0 +1,221 @@
+package strategy
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/papertrade/papertrade/feed"
+	"github.com/shopspring/decimal"
+)
+
+// OrderType is one of Kraken's spot order types.
+type OrderType uint8
+
+const (
+	Market OrderType = iota + 1
+	Limit
+	StopLoss          // market order when the last trade reaches Price
+	TakeProfit        // market order when the last trade reaches Price (the favourable side)
+	StopLossLimit     // limit order at Price2 when the last trade reaches Price
+	TakeProfitLimit   // limit order at Price2 when the last trade reaches Price
+	TrailingStop      // market order when the last trade retraces Price (the offset) from its best
+	TrailingStopLimit // limit order, offset Price2 from the trigger, when the trailing trigger fires
+)
+
+var orderTypeNames = [...]string{"", "market", "limit", "stop-loss", "take-profit", "stop-loss-limit", "take-profit-limit", "trailing-stop", "trailing-stop-limit"}
+
+// String returns Kraken's name for the type ("stop-loss-limit").
+func (t OrderType) String() string {
+	if int(t) < len(orderTypeNames) && t != 0 {
+		return orderTypeNames[t]
+	}
+	return fmt.Sprintf("ordertype(%d)", uint8(t))
+}
+
+// ParseOrderType accepts Kraken's names.
+func ParseOrderType(s string) (OrderType, error) {
+	for i, n := range orderTypeNames {
+		if i > 0 && n == s {
+			return OrderType(i), nil
+		}
+	}
+	return 0, fmt.Errorf("strategy: unknown order type %q", s)
+}
+
+// TimeInForce says how long an order may rest.
+type TimeInForce uint8
+
+const (
+	GTC TimeInForce = iota // good till cancelled (default)
+	IOC                    // immediate or cancel: whatever does not fill on arrival is cancelled
+	GTD                    // good till Order.ExpireTime
+)
+
+// String returns "GTC", "IOC" or "GTD".
+func (t TimeInForce) String() string {
+	switch t {
+	case IOC:
+		return "IOC"
+	case GTD:
+		return "GTD"
+	}
+	return "GTC"
+}
+
+// OffsetKind says how a trailing order's offset is expressed.
+type OffsetKind uint8
+
+const (
+	OffsetQuote   OffsetKind = iota // an amount in quote currency (Kraken "+100")
+	OffsetPercent                   // a percentage of the price (Kraken "+2%")
+)
+
+// OrderID identifies an order within one simulated account, in Kraken's format
+// (e.g. "OQCLML-BW3P3-BUCMWZ").
+type OrderID string
+
+// Order is an order request and, once accepted, the order itself. Prices are quote per base,
+// Qty is base. Which price fields matter depends on Type:
+//
+//	market                  Price, Price2 unused
+//	limit                   Price = limit price
+//	stop-loss, take-profit  Price = trigger price
+//	*-limit                 Price = trigger price, Price2 = limit price
+//	trailing-stop           Price = trailing offset (see Offset)
+//	trailing-stop-limit     Price = trailing offset, Price2 = limit offset from the trigger
+type Order struct {
+	ID          OrderID // set by the exchange; ignored on submit
+	Pair        feed.Pair
+	Side        feed.Side
+	Type        OrderType
+	Qty         decimal.Decimal
+	Price       decimal.Decimal
+	Price2      decimal.Decimal
+	Offset      OffsetKind // for trailing types
+	TimeInForce TimeInForce
+	ExpireTime  time.Time // GTD only; event time
+	PostOnly    bool      // limit orders only: rejected (Kraken: cancelled) if it would take
+	UserRef     int32     // free for the strategy; echoed on updates and fills
+	// Close is Kraken's conditional close: an order placed for the filled quantity, on the
+	// opposite side, when this order fills.
+	Close *CloseOrder
+}
+
+// CloseOrder is the conditional close attached to an order.
+type CloseOrder struct {
+	Type   OrderType
+	Price  decimal.Decimal
+	Price2 decimal.Decimal
+}
+
+// OrderStatus is an order's lifecycle state, in Kraken's words.
+type OrderStatus uint8
+
+const (
+	StatusPending  OrderStatus = iota + 1 // submitted, not yet live (latency)
+	StatusOpen                            // live on the simulated book (or waiting for its trigger)
+	StatusClosed                          // completely filled
+	StatusCanceled                        // cancelled by the strategy, by IOC, or by the exchange
+	StatusExpired                         // GTD reached its expire time
+	StatusRejected                        // refused; OrderUpdate.Reason has Kraken's error text
+)
+
+var orderStatusNames = [...]string{"", "pending", "open", "closed", "canceled", "expired", "rejected"}
+
+// String returns Kraken's name for the status.
+func (s OrderStatus) String() string {
+	if int(s) < len(orderStatusNames) && s != 0 {
+		return orderStatusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", uint8(s))
+}
+
+// Done reports whether the status is final.
+func (s OrderStatus) Done() bool { return s >= StatusClosed }
+
+// OrderUpdate reports a change in an order's state.
+type OrderUpdate struct {
+	Order    Order
+	Status   OrderStatus
+	Filled   decimal.Decimal // base filled so far
+	AvgPrice decimal.Decimal // volume-weighted fill price so far
+	Fee      decimal.Decimal // fees so far, in FeeAsset
+	Reason   string          // Kraken's error or cancel reason text, when any
+	Time     time.Time       // event time of the change
+}
+
+// Liquidity says whether a fill added liquidity (maker) or took it (taker).
+type Liquidity uint8
+
+const (
+	Maker Liquidity = iota + 1
+	Taker
+)
+
+// String returns "maker" or "taker".
+func (l Liquidity) String() string {
+	if l == Maker {
+		return "maker"
+	}
+	if l == Taker {
+		return "taker"
+	}
+	return ""
+}
+
+// Fill is one execution of a simulated order.
+type Fill struct {
+	OrderID   OrderID
+	UserRef   int32
+	Pair      feed.Pair
+	Side      feed.Side
+	Price     decimal.Decimal
+	Qty       decimal.Decimal
+	Fee       decimal.Decimal
+	FeeAsset  string
+	Liquidity Liquidity
+	Time      time.Time // event time of the fill
+	Seq       uint64    // sequence number of the event that caused it
+	// Provenance says why the simulator believes this fill would have happened.
+	Provenance Provenance
+}
+
+// Provenance is the evidence behind a fill.
+type Provenance struct {
+	Model      string           // fill model name: default, book, next-trade, optimistic, pessimistic
+	TradeIDs   []uint64         // exchange trades that made the fill (when they have ids)
+	Levels     []feed.BookLevel // book levels walked (book model)
+	QueueAhead decimal.Decimal  // base quantity ahead of the order at its price when it was accepted
+	Note       string           // free text, e.g. "slippage 5bp"
+}
+
+// Balance is one asset's balance in a simulated account.
+type Balance struct {
+	Asset    string
+	Total    decimal.Decimal
+	Reserved decimal.Decimal // held by open orders
+}
+
+// Free returns what is available for new orders: Total - Reserved.
+func (b Balance) Free() decimal.Decimal { return b.Total.Sub(b.Reserved) }
+
+// Position is the account's holding in a pair's base asset, with its cost basis.
+type Position struct {
+	Pair          feed.Pair
+	Qty           decimal.Decimal // base held because of trading this pair (spot: never negative)
+	AvgEntry      decimal.Decimal // average entry price of Qty
+	RealizedPnL   decimal.Decimal // quote, after fees
+	UnrealizedPnL decimal.Decimal // quote, at the last trade price
+}
+
+// MarketInfo is what a strategy may know about a pair: the exchange's rules and the latest
+// prices seen by its own worker.
+type MarketInfo struct {
+	feed.PairInfo
+	Last    decimal.Decimal // last trade price; zero when none seen yet
+	Bid     decimal.Decimal // best bid when a book or ticker is known; zero otherwise
+	Ask     decimal.Decimal // best ask when a book or ticker is known; zero otherwise
+	HasLast bool
+	HasBook bool
+	Online  bool // system and pair status both online: orders can match
+}
