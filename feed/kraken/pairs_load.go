@@ -1,0 +1,264 @@
+package kraken
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/papertrade/papertrade/feed"
+	"github.com/shopspring/decimal"
+)
+
+// ParseAssetPairs reads a REST GET /0/public/AssetPairs response into a table. It accepts the
+// current shape (with cost_decimals, costmin, tick_size, status) and older ones without them
+// (2021); missing fields are left for a Merge with another source to fill, except that a
+// missing tick_size is 10^-pair_decimals and a missing status is taken as online (older
+// responses listed tradable pairs only).
+//
+// Every number, fee tiers included, is parsed from its JSON text, never through float64. A
+// non-empty "error" array is returned as an error carrying Kraken's text. Pairs without a
+// wsname (the old ".d" dark-pool pairs) are skipped: they cannot be traded on the WebSocket
+// APIs. The v2 name is the wsname with XBT→BTC and XDG→DOGE per asset, whether or not v2
+// lists the pair.
+func ParseAssetPairs(r io.Reader) (*Pairs, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	var resp struct {
+		Error  []string                   `json:"error"`
+		Result map[string]json.RawMessage `json:"result"`
+	}
+	if err := dec.Decode(&resp); err != nil {
+		return nil, fmt.Errorf("kraken: AssetPairs response: %w", err)
+	}
+	if len(resp.Error) > 0 {
+		return nil, fmt.Errorf("kraken: AssetPairs: %s", strings.Join(resp.Error, "; "))
+	}
+	if resp.Result == nil {
+		return nil, errors.New("kraken: AssetPairs response has no result")
+	}
+	keys := make([]string, 0, len(resp.Result))
+	for k := range resp.Result {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // duplicate names resolve the same way on every run
+	t := NewPairs()
+	for _, k := range keys {
+		e, err := parseAssetPair(k, resp.Result[k])
+		if err != nil {
+			return nil, fmt.Errorf("kraken: AssetPairs %s: %w", k, err)
+		}
+		if e != nil {
+			t.put(e)
+		}
+	}
+	return t, nil
+}
+
+// assetPairJSON is one AssetPairs result entry. Pointers tell a missing field from a zero.
+type assetPairJSON struct {
+	AltName           string          `json:"altname"`
+	WSName            string          `json:"wsname"`
+	PairDecimals      *int32          `json:"pair_decimals"`
+	LotDecimals       *int32          `json:"lot_decimals"`
+	CostDecimals      *int32          `json:"cost_decimals"`
+	TickSize          *json.Number    `json:"tick_size"`
+	OrderMin          *json.Number    `json:"ordermin"`
+	CostMin           *json.Number    `json:"costmin"`
+	Status            string          `json:"status"`
+	Fees              [][]json.Number `json:"fees"`
+	FeesMaker         [][]json.Number `json:"fees_maker"`
+	FeeVolumeCurrency string          `json:"fee_volume_currency"`
+}
+
+// parseAssetPair converts one entry; it returns nil, nil for a pair to skip.
+func parseAssetPair(key string, raw json.RawMessage) (*pairEntry, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var j assetPairJSON
+	if err := dec.Decode(&j); err != nil {
+		return nil, err
+	}
+	if j.WSName == "" {
+		return nil, nil
+	}
+	pair, err := pairsV2Name(j.WSName)
+	if err != nil {
+		return nil, fmt.Errorf("wsname: %w", err)
+	}
+	if j.PairDecimals == nil || j.LotDecimals == nil {
+		return nil, errors.New("pair_decimals or lot_decimals missing")
+	}
+	info := feed.PairInfo{
+		Pair:          pair,
+		WSName:        j.WSName,
+		AltName:       j.AltName,
+		ID:            key,
+		Base:          pair.Base(),
+		Quote:         pair.Quote(),
+		PriceDecimals: *j.PairDecimals,
+		LotDecimals:   *j.LotDecimals,
+		Status:        feed.PairStatus(j.Status),
+	}
+	known := pfWSName | pfAltName | pfID | pfBase | pfQuote | pfPriceDecimals | pfLotDecimals | pfTick | pfLotStep
+	for _, d := range []struct {
+		name string
+		v    int32
+	}{{"pair_decimals", info.PriceDecimals}, {"lot_decimals", info.LotDecimals}} {
+		if d.v < 0 || d.v > feed.MaxScale {
+			return nil, fmt.Errorf("%s %d out of range", d.name, d.v)
+		}
+	}
+	if j.CostDecimals != nil {
+		if *j.CostDecimals < 0 || *j.CostDecimals > feed.MaxScale {
+			return nil, fmt.Errorf("cost_decimals %d out of range", *j.CostDecimals)
+		}
+		info.CostDecimals = *j.CostDecimals
+		known |= pfCostDecimals
+	}
+	info.Tick = decimal.New(1, -info.PriceDecimals)
+	if j.TickSize != nil {
+		if info.Tick, err = pairsPositive("tick_size", *j.TickSize); err != nil {
+			return nil, err
+		}
+	}
+	info.LotStep = decimal.New(1, -info.LotDecimals)
+	if j.OrderMin != nil {
+		if info.OrderMin, err = pairsNonNegative("ordermin", *j.OrderMin); err != nil {
+			return nil, err
+		}
+		known |= pfOrderMin
+	}
+	if j.CostMin != nil {
+		if info.CostMin, err = pairsNonNegative("costmin", *j.CostMin); err != nil {
+			return nil, err
+		}
+		known |= pfCostMin
+	}
+	if info.Status != "" {
+		known |= pfStatus
+	} else {
+		info.Status = feed.PairOnline
+	}
+	if j.Fees != nil {
+		if info.Taker, err = pairsFeeTiers("fees", j.Fees); err != nil {
+			return nil, err
+		}
+		known |= pfTaker
+	}
+	if j.FeesMaker != nil {
+		if info.Maker, err = pairsFeeTiers("fees_maker", j.FeesMaker); err != nil {
+			return nil, err
+		}
+		known |= pfMaker
+	}
+	if j.FeeVolumeCurrency != "" {
+		info.FeeVolumeCurrency = pairsRESTAsset(j.FeeVolumeCurrency)
+		known |= pfFeeVolumeCurrency
+	}
+	return &pairEntry{info: info, known: known}, nil
+}
+
+// pairsFeeTiers parses [[volume, percent], ...] exactly and checks the volumes ascend, as
+// feed.PairInfo.Fee requires.
+func pairsFeeTiers(field string, rows [][]json.Number) ([]feed.FeeTier, error) {
+	out := make([]feed.FeeTier, 0, len(rows))
+	for i, r := range rows {
+		if len(r) != 2 {
+			return nil, fmt.Errorf("%s[%d]: want [volume, percent], got %d numbers", field, i, len(r))
+		}
+		v, err := pairsNonNegative(fmt.Sprintf("%s[%d] volume", field, i), r[0])
+		if err != nil {
+			return nil, err
+		}
+		p, err := pairsNonNegative(fmt.Sprintf("%s[%d] percent", field, i), r[1])
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 && v.Cmp(out[i-1].Volume) <= 0 {
+			return nil, fmt.Errorf("%s[%d]: volume %s does not ascend", field, i, v)
+		}
+		out = append(out, feed.FeeTier{Volume: v, Percent: p})
+	}
+	return out, nil
+}
+
+func pairsNonNegative(field string, n json.Number) (decimal.Decimal, error) {
+	d, err := decimal.NewFromString(string(n))
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%s %q: %w", field, n, err)
+	}
+	// Bounding the magnitude keeps later arithmetic cheap: decimal's Cmp of 1e-999999999
+	// and 1e999999999 would build a billion-digit integer.
+	if e := d.Exponent(); e < -pairsMaxExponent || e > pairsMaxExponent || d.Coefficient().BitLen() > 256 {
+		return decimal.Decimal{}, fmt.Errorf("%s %.40q is out of range", field, n)
+	}
+	if d.IsNegative() {
+		return decimal.Decimal{}, fmt.Errorf("%s %s is negative", field, n)
+	}
+	return d, nil
+}
+
+// pairsMaxExponent bounds the decimal exponent of AssetPairs numbers; real ones stay within
+// ±12 (prices to 12 decimals, volumes to 10^7).
+const pairsMaxExponent = 40
+
+func pairsPositive(field string, n json.Number) (decimal.Decimal, error) {
+	d, err := pairsNonNegative(field, n)
+	if err == nil && d.IsZero() {
+		err = fmt.Errorf("%s is zero", field)
+	}
+	return d, err
+}
+
+// pairsRESTAsset maps a REST asset id to its v2 code: the legacy X/Z-prefixed ids (XXBT,
+// ZUSD, XXDG) lose their prefix and then XBT→BTC, XDG→DOGE; newer ids are already v2 codes.
+func pairsRESTAsset(id string) string {
+	switch id {
+	case "ZUSD", "ZEUR", "ZGBP", "ZCAD", "ZJPY", "ZAUD",
+		"XXBT", "XETH", "XLTC", "XXRP", "XXLM", "XETC", "XXMR", "XZEC", "XREP", "XMLN", "XXDG":
+		id = id[1:]
+	}
+	return pairsV2Asset(id)
+}
+
+// PairsFromInstrument builds a table from a v2 instrument message (snapshot or update). The
+// channel provides the v2 name, base, quote, the three precisions, price and quantity
+// increments, qty_min, cost_min and status; those fields (the decimal ones when non-zero)
+// count as provided and override older sources in a Merge. v1 names are derived from the v2
+// name (BTC→XBT, DOGE→XDG) and only fill gaps. A pair listed twice keeps its last entry.
+func PairsFromInstrument(in *feed.Instrument) (*Pairs, error) {
+	if in == nil {
+		return nil, errors.New("kraken: nil instrument message")
+	}
+	t := NewPairs()
+	for i := range in.Pairs {
+		p := &in.Pairs[i]
+		known := pfPriceDecimals | pfLotDecimals | pfCostDecimals
+		for _, f := range []struct {
+			bit pairFields
+			set bool
+		}{
+			{pfWSName, p.WSName != ""}, {pfAltName, p.AltName != ""}, {pfID, p.ID != ""},
+			{pfBase, p.Base != ""}, {pfQuote, p.Quote != ""},
+			{pfTick, !p.Tick.IsZero()}, {pfLotStep, !p.LotStep.IsZero()},
+			{pfOrderMin, !p.OrderMin.IsZero()}, {pfCostMin, !p.CostMin.IsZero()},
+			{pfStatus, p.Status != ""},
+			{pfTaker, len(p.Taker) > 0}, {pfMaker, len(p.Maker) > 0},
+			{pfFeeVolumeCurrency, p.FeeVolumeCurrency != ""},
+		} {
+			if f.set {
+				known |= f.bit
+			}
+		}
+		e, err := newPairEntry(*p, known)
+		if err != nil {
+			return nil, fmt.Errorf("kraken: instrument pair %d: %w", i, err)
+		}
+		t.put(e)
+	}
+	return t, nil
+}
