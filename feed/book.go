@@ -26,6 +26,9 @@ type BookUpdate struct {
 	Checksum    uint32 // Kraken's CRC32 of the top 10 levels after this message
 	HasChecksum bool
 	Time        time.Time
+	// Depth is the subscribed depth when the message says it (Kraken v1 channel names such as
+	// "book-25"); 0 when it does not (v2 says it only in the subscription ack).
+	Depth int
 }
 
 // Book is an L2 order book for one pair, maintained from snapshots and updates and truncated
@@ -76,6 +79,9 @@ var ErrBadLevel = errors.New("feed: bad book level")
 // Apply applies a snapshot or an update, then truncates both sides to the book's depth. On
 // error the book is unchanged.
 func (b *Book) Apply(u *BookUpdate) error {
+	// NewBook sets the bids' order, but a Book literal (&Book{Depth: 10}) does not: without
+	// this its bids would be kept worst first.
+	b.bids.desc = true
 	bidScale, err := b.bids.check(u.Bids, u.Snapshot)
 	if err != nil {
 		return fmt.Errorf("%s bids: %w", u.Pair, err)
