@@ -107,8 +107,10 @@ func ParseFixed(b []byte) (Fixed, error) {
 					scale--
 					continue
 				}
-				if mant > uint64(pow10[18])/10 {
-					return Fixed{}, fmt.Errorf("%w: %q", ErrRange, b)
+				// Stay within 18 digits, as the digit loops do, so that the text of every
+				// Fixed ParseFixed returns parses again ("1e18" has 19 digits).
+				if mant >= uint64(pow10[17]) {
+					return Fixed{}, fmt.Errorf("%w: %q has too many digits", ErrRange, b)
 				}
 				mant *= 10
 			}
@@ -120,7 +122,7 @@ func ParseFixed(b []byte) (Fixed, error) {
 	if scale > MaxScale {
 		return Fixed{}, fmt.Errorf("%w: %q has more than %d decimals", ErrRange, b, MaxScale)
 	}
-	if mant > uint64(pow10[18]) {
+	if mant >= uint64(pow10[18]) {
 		return Fixed{}, fmt.Errorf("%w: %q", ErrRange, b)
 	}
 	v := int64(mant)
@@ -176,6 +178,9 @@ func (f Fixed) Sign() int {
 // Rescale returns f with the given number of decimals; ok is false if that would lose
 // digits or overflow.
 func (f Fixed) Rescale(scale int32) (Fixed, bool) {
+	if f.Scale < 0 || f.Scale > MaxScale {
+		return f, false // not made by ParseFixed; pow10 cannot index it
+	}
 	switch {
 	case scale == f.Scale:
 		return f, true
@@ -223,15 +228,21 @@ func (f Fixed) Cmp(g Fixed) int {
 
 // AppendText appends f's decimal text at its full scale ("0.12290", "-4.0", "12").
 func (f Fixed) AppendText(dst []byte) []byte {
-	m := f.Mant
-	if m < 0 {
+	m := uint64(f.Mant)
+	if f.Mant < 0 {
 		dst = append(dst, '-')
-		m = -m
+		m = -m // as uint64, so that MinInt64 has a magnitude too
 	}
 	var buf [24]byte
-	digits := strconv.AppendInt(buf[:0], m, 10)
+	digits := strconv.AppendUint(buf[:0], m, 10)
 	if f.Scale <= 0 {
-		return append(dst, digits...)
+		dst = append(dst, digits...)
+		if m != 0 {
+			for range -f.Scale {
+				dst = append(dst, '0')
+			}
+		}
+		return dst
 	}
 	sc := int(f.Scale)
 	if len(digits) <= sc {
