@@ -36,7 +36,8 @@ type BookUpdate struct {
 // place (best first) with their wire precision, so applying an update neither sorts nor
 // allocates per level.
 //
-// A Book is not safe for concurrent use.
+// A Book literal (&Book{Pair: p, Depth: 10}) works like NewBook without preallocated
+// storage. A Book is not safe for concurrent use.
 type Book struct {
 	Pair  Pair
 	Depth int // levels kept per side after each message; 0 keeps everything
