@@ -1,0 +1,216 @@
+package krakentest
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/papertrade/papertrade/feed"
+)
+
+// marketTick is how often the market loop generates what its rate makes due.
+const marketTick = 10 * time.Millisecond
+
+// Step generates at least n events from the market (WithMarket) and publishes them now,
+// whatever the rate and the system status. It returns how many events it published; 0 when
+// the server has no market. Tests use it with a rate of 0 for exact control.
+func (s *Server) Step(n int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stepLocked(n)
+}
+
+func (s *Server) stepLocked(n int) int {
+	if s.cfg.market == nil {
+		return 0
+	}
+	done := 0
+	for done < n {
+		s.genBuf = s.cfg.market.Next(s.genBuf[:0])
+		if len(s.genBuf) == 0 {
+			break
+		}
+		done += len(s.genBuf)
+		s.publishLocked(s.genBuf, true)
+	}
+	clear(s.genBuf)
+	return done
+}
+
+// Publish applies events to the server's market and sends them to subscribers, as if the
+// source had produced them: trades (Trade.ID 0 gets the pair's next id; an id the pair has
+// passed is a duplicate and dropped) and book snapshots/updates. Events keep their Time
+// (Recv, then the server clock, when zero). Other kinds are ignored.
+func (s *Server) Publish(events ...feed.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.publishLocked(events, false)
+}
+
+// SetRate changes the generated market's rate (events per second; 0 pauses it).
+func (s *Server) SetRate(eventsPerSecond float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.rate = eventsPerSecond
+	s.rateGen++
+}
+
+// runMarket generates the market at its rate until ctx ends. It paces by the clock rather
+// than sleeping per event, and pauses (without catching up afterwards) while the system
+// status is not online.
+func (s *Server) runMarket(ctx context.Context) {
+	t := time.NewTicker(marketTick)
+	defer t.Stop()
+	start := time.Now()
+	var emitted float64
+	var gen uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.mu.Lock()
+			rate := s.cfg.rate * s.cfg.speed
+			if gen != s.rateGen || s.status != feed.SystemOnline || rate <= 0 {
+				gen = s.rateGen
+				start, emitted = now, 0
+				s.mu.Unlock()
+				continue
+			}
+			due := rate*now.Sub(start).Seconds() - emitted
+			if due > rate { // more than a second behind (a slow machine): don't burst
+				start, emitted, due = now, 0, rate*marketTick.Seconds()
+			}
+			if due >= 1 {
+				emitted += float64(s.stepLocked(int(due)))
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// publishLocked applies a batch of source events. live stamps them with the server clock.
+// Consecutive trades of one pair go out as one frame, followed by one ticker and one candle
+// update each. s.mu held.
+func (s *Server) publishLocked(evs []feed.Event, live bool) {
+	var (
+		pending []tradeRec
+		pendPS  *pairState
+	)
+	flush := func() {
+		if len(pending) > 0 {
+			s.sendTrades(pendPS, pending)
+			pending = pending[:0]
+		}
+	}
+	now := s.now()
+	for i := range evs {
+		e := &evs[i]
+		t := now
+		if !live {
+			switch {
+			case !e.Time.IsZero():
+				t = e.Time
+			case !e.Recv.IsZero():
+				t = e.Recv
+			}
+		}
+		switch e.Kind {
+		case feed.KindTrade:
+			pair := e.Trade.Pair
+			if pair == "" {
+				pair = e.Pair
+			}
+			ps := s.byV2[pair]
+			if ps == nil {
+				continue
+			}
+			if ps != pendPS {
+				flush()
+				pendPS = ps
+			}
+			if rec, ok := ps.addTrade(e.Trade, t, s.cfg.history); ok {
+				pending = append(pending, rec)
+			}
+		case feed.KindBook:
+			flush()
+			if e.Book == nil {
+				continue
+			}
+			pair := e.Book.Pair
+			if pair == "" {
+				pair = e.Pair
+			}
+			if ps := s.byV2[pair]; ps != nil {
+				s.applyBook(ps, e.Book, t)
+			}
+		}
+	}
+	flush()
+}
+
+func (s *Server) sendTrades(ps *pairState, recs []tradeRec) {
+	pair := ps.info.Pair
+	s.fanout(streamKey{api: feed.APIV2, ch: chTrade, pair: pair}, func() []byte { return v2Trades(ps, recs, false) })
+	s.fanout(streamKey{api: feed.APIV1, ch: chTrade, pair: pair}, func() []byte {
+		return v1Trades(s.channelID(ps, "trade"), ps, recs)
+	})
+	now := recs[len(recs)-1].time
+	s.fanout(streamKey{api: feed.APIV2, ch: chTicker, pair: pair}, func() []byte { return v2Ticker(ps, false, now) })
+	s.fanout(streamKey{api: feed.APIV1, ch: chTicker, pair: pair}, func() []byte {
+		return v1Ticker(s.channelID(ps, "ticker"), ps)
+	})
+	for i, iv := range ohlcIntervals {
+		c := &ps.candles[i]
+		s.fanout(streamKey{api: feed.APIV2, ch: chOHLC, pair: pair, param: iv}, func() []byte { return v2OHLC(ps, c, false, now) })
+		s.fanout(streamKey{api: feed.APIV1, ch: chOHLC, pair: pair, param: iv}, func() []byte {
+			return v1OHLC(s.channelID(ps, v1ChannelName(streamKey{ch: chOHLC, param: iv})), ps, c)
+		})
+	}
+}
+
+func (s *Server) applyBook(ps *pairState, u *feed.BookUpdate, t time.Time) {
+	diffs, err := ps.applyBook(u, t)
+	if err != nil {
+		s.log.Warn("bad book update from the source", zap.String("pair", string(ps.info.Pair)), zap.Error(err))
+		return
+	}
+	corrupt := false
+	for i := range diffs {
+		d := &diffs[i]
+		v := d.view
+		ck1, ck2 := ps.checksums(v)
+		if ps.corruptCk && !d.snapshot {
+			ck1, ck2 = ck1^0x5eed, ck2^0x5eed
+			corrupt = true
+		}
+		k2 := streamKey{api: feed.APIV2, ch: chBook, pair: ps.info.Pair, param: v.depth}
+		k1 := streamKey{api: feed.APIV1, ch: chBook, pair: ps.info.Pair, param: v.depth}
+		id := func() int64 { return s.channelID(ps, v1ChannelName(k1)) }
+		if d.snapshot {
+			s.fanout(k2, func() []byte { return v2BookSnapshot(ps, v, ck2) })
+			s.fanout(k1, func() []byte { return v1BookSnapshot(id(), ps, v) })
+		} else {
+			s.fanout(k2, func() []byte { return v2BookUpdate(ps, d, ck2, t) })
+			s.fanout(k1, func() []byte { return v1BookUpdate(id(), ps, d, ck1) })
+		}
+	}
+	if corrupt {
+		ps.corruptCk = false
+	}
+	var bid, ask feed.BookLevel
+	if ps.book.Len(feed.Buy) > 0 {
+		bid = ps.book.Bid(0)
+	}
+	if ps.book.Len(feed.Sell) > 0 {
+		ask = ps.book.Ask(0)
+	}
+	if bid != ps.topBid || ask != ps.topAsk {
+		ps.topBid, ps.topAsk = bid, ask
+		s.fanout(streamKey{api: feed.APIV1, ch: chSpread, pair: ps.info.Pair}, func() []byte {
+			return v1Spread(s.channelID(ps, "spread"), ps)
+		})
+		s.fanout(streamKey{api: feed.APIV2, ch: chTicker, pair: ps.info.Pair, param: 1}, func() []byte { return v2Ticker(ps, false, t) })
+	}
+}

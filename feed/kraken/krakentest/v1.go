@@ -1,0 +1,593 @@
+package krakentest
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/papertrade/papertrade/feed"
+)
+
+// Kraken's v1 error texts the server uses (PROTOCOL.md §2.1).
+const (
+	errV1PairArray    = "Pair field must be an array"
+	errV1PairNotFound = "Pair(s) not found"
+	errV1PairFormat   = "Currency pair not in ISO 4217-A3 format "
+	errV1SubObject    = "Subscription field must be an object"
+	errV1Name         = "Subscription name invalid"
+	errV1Field        = "Subscription object unsupported field"
+	errV1DepthInt     = "Subscription book depth must be an integer"
+	errV1IntervalInt  = "Subscription ohlc interval must be an integer"
+)
+
+// v1Request is a parsed v1 subscribe/unsubscribe.
+type v1Request struct {
+	event    string
+	reqID    json.RawMessage
+	pairs    []string
+	channel  channel
+	depth    int
+	interval int
+	subRaw   json.RawMessage // the subscription object as sent, echoed on errors it cannot name
+	chanID   int64           // deprecated unsubscribe by channelID
+}
+
+var v1Heartbeat = []byte(`{"event":"heartbeat"}`)
+
+// handleV1 answers one v1 request. Called with s.mu held.
+func (s *Server) handleV1(c *conn, msg []byte) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(msg, &top); err != nil || top == nil {
+		s.sendCtl(c, v1Error(errMalformed, nil))
+		return
+	}
+	var event string
+	if json.Unmarshal(top["event"], &event) != nil {
+		s.sendCtl(c, v1Error(errMalformed, nil))
+		return
+	}
+	reqID := top["reqid"]
+	if reqID != nil && !isJSONInt(reqID) {
+		s.sendCtl(c, v1Error(errMalformed, nil))
+		return
+	}
+	switch event {
+	case "ping":
+		s.sendCtl(c, v1Pong(reqID))
+	case "subscribe", "unsubscribe":
+		for _, k := range sortedKeys(top) {
+			switch k {
+			case "event", "reqid", "pair", "subscription", "channelID":
+			default:
+				s.sendCtl(c, v1Error("Unsupported field: '"+k+"' for the given msg type: "+event, reqID))
+				return
+			}
+		}
+		req := v1Request{event: event, reqID: reqID}
+		if raw, ok := top["channelID"]; ok && event == "unsubscribe" {
+			if !isJSONInt(raw) {
+				s.sendCtl(c, v1Error(errMalformed, reqID))
+				return
+			}
+			req.chanID, _ = strconv.ParseInt(string(raw), 10, 64)
+			s.unsubscribeV1ByID(c, &req)
+			return
+		}
+		errText := req.parse(top)
+		if errText != "" {
+			if len(req.pairs) == 0 {
+				s.sendCtl(c, v1Status(&req, nil, "", "error", errText))
+			}
+			for _, p := range req.pairs {
+				s.sendCtl(c, v1Status(&req, nil, p, "error", errText))
+			}
+			return
+		}
+		if event == "subscribe" {
+			s.subscribeV1(c, &req)
+		} else {
+			s.unsubscribeV1(c, &req)
+		}
+	default:
+		s.sendCtl(c, v1Error(errMalformed, reqID))
+	}
+}
+
+// parse validates a subscribe/unsubscribe. Pairs are parsed first so that a request-level
+// error is answered once per pair, as Kraken does.
+func (req *v1Request) parse(top map[string]json.RawMessage) string {
+	rawPair, hasPair := top["pair"]
+	pairErr := ""
+	if hasPair {
+		if json.Unmarshal(rawPair, &req.pairs) != nil {
+			req.pairs = nil
+			pairErr = errV1PairArray
+		}
+	} else {
+		pairErr = errV1PairArray
+	}
+	raw, ok := top["subscription"]
+	if !ok {
+		return errV1SubObject
+	}
+	req.subRaw = raw
+	var sub map[string]json.RawMessage
+	if json.Unmarshal(raw, &sub) != nil || sub == nil {
+		return errV1SubObject
+	}
+	var name string
+	if json.Unmarshal(sub["name"], &name) != nil {
+		return errV1Name
+	}
+	switch name {
+	case "trade":
+		req.channel = chTrade
+	case "ticker":
+		req.channel = chTicker
+	case "spread":
+		req.channel = chSpread
+	case "book":
+		req.channel, req.depth = chBook, 10
+	case "ohlc":
+		req.channel, req.interval = chOHLC, 1
+	default:
+		return errV1Name
+	}
+	for _, k := range sortedKeys(sub) {
+		switch {
+		case k == "name":
+		case k == "depth" && req.channel == chBook:
+		case k == "interval" && req.channel == chOHLC:
+		default:
+			return errV1Field
+		}
+	}
+	if raw, ok := sub["depth"]; ok {
+		if !isJSONInt(raw) {
+			return errV1DepthInt
+		}
+		req.depth, _ = strconv.Atoi(string(raw))
+		if !validDepth(req.depth) {
+			return errDepth
+		}
+	}
+	if raw, ok := sub["interval"]; ok {
+		if !isJSONInt(raw) {
+			return errV1IntervalInt
+		}
+		req.interval, _ = strconv.Atoi(string(raw))
+		if intervalIndex(req.interval) < 0 {
+			return errInterval
+		}
+	}
+	if pairErr != "" {
+		return pairErr
+	}
+	if len(req.pairs) == 0 {
+		return errV1PairNotFound
+	}
+	return ""
+}
+
+func (req *v1Request) key(ps *pairState) streamKey {
+	k := streamKey{api: feed.APIV1, ch: req.channel, pair: ps.info.Pair}
+	switch req.channel {
+	case chBook:
+		k.param = req.depth
+	case chOHLC:
+		k.param = req.interval
+	}
+	return k
+}
+
+// v1ChannelName is the channelName of a v1 stream: book-<depth>, ohlc-<interval>, or the name.
+func v1ChannelName(k streamKey) string {
+	switch k.ch {
+	case chBook:
+		return "book-" + strconv.Itoa(k.param)
+	case chOHLC:
+		return "ohlc-" + strconv.Itoa(k.param)
+	}
+	return k.ch.String()
+}
+
+// v1PairCheck returns the pair state for a v1 name or Kraken's error text for it.
+func (s *Server) v1PairCheck(name string) (*pairState, string) {
+	i := strings.IndexByte(name, '/')
+	if i <= 0 || i == len(name)-1 || strings.IndexByte(name[i+1:], '/') >= 0 {
+		return nil, errV1PairFormat + name
+	}
+	ps := s.byV1[name]
+	if ps == nil {
+		return nil, errV1PairNotFound
+	}
+	return ps, ""
+}
+
+func (s *Server) subscribeV1(c *conn, req *v1Request) {
+	for _, name := range req.pairs {
+		if s.faults.rejectSubscribes {
+			s.stats.rejected.Add(1)
+			s.sendCtl(c, v1Status(req, nil, name, "error", errRate))
+			continue
+		}
+		ps, errText := s.v1PairCheck(name)
+		if errText != "" {
+			s.sendCtl(c, v1Status(req, nil, name, "error", errText))
+			continue
+		}
+		k := req.key(ps)
+		if c.subs[k] != nil {
+			s.sendCtl(c, v1Status(req, nil, name, "error", errAlready))
+			continue
+		}
+		sb := &sub{key: k, ps: ps, snapshot: true}
+		s.addSub(c, sb)
+		s.sendCtl(c, v1Status(req, ps, name, "subscribed", ""))
+		s.sendSnapshotV1(c, sb)
+	}
+}
+
+func (s *Server) unsubscribeV1(c *conn, req *v1Request) {
+	for _, name := range req.pairs {
+		ps, errText := s.v1PairCheck(name)
+		if errText != "" {
+			s.sendCtl(c, v1Status(req, nil, name, "error", errText))
+			continue
+		}
+		k := req.key(ps)
+		if c.subs[k] == nil {
+			s.sendCtl(c, v1Status(req, nil, name, "error", errNotFound))
+			continue
+		}
+		s.removeSub(c, k)
+		s.sendCtl(c, v1Status(req, ps, name, "unsubscribed", ""))
+	}
+}
+
+func (s *Server) unsubscribeV1ByID(c *conn, req *v1Request) {
+	for _, k := range c.subKeys() {
+		sb := c.subs[k]
+		if k.api != feed.APIV1 || sb.ps == nil || sb.ps.channelIDs[v1ChannelName(k)] != req.chanID {
+			continue
+		}
+		req.channel, req.depth, req.interval = k.ch, 0, 0
+		switch k.ch {
+		case chBook:
+			req.depth = k.param
+		case chOHLC:
+			req.interval = k.param
+		}
+		s.removeSub(c, k)
+		s.sendCtl(c, v1Status(req, sb.ps, sb.ps.v1Name, "unsubscribed", ""))
+		return
+	}
+	s.sendCtl(c, v1Error(errNotFound, req.reqID))
+}
+
+// channelID returns the server-wide channel id of a v1 stream.
+func (s *Server) channelID(ps *pairState, name string) int64 {
+	id, ok := ps.channelIDs[name]
+	if !ok {
+		s.nextChannelID++
+		id = s.nextChannelID
+		ps.channelIDs[name] = id
+	}
+	return id
+}
+
+// v1Status encodes a subscriptionStatus. ps is set for successful (un)subscriptions, which
+// carry channelID and channelName.
+func v1Status(req *v1Request, ps *pairState, pair, status, errText string) []byte {
+	b := []byte{'{'}
+	if ps != nil {
+		k := req.key(ps)
+		name := v1ChannelName(k)
+		b = append(b, `"channelID":`...)
+		b = strconv.AppendInt(b, ps.channelIDs[name], 10)
+		b = append(b, `,"channelName":`...)
+		b = appendString(b, name)
+		b = append(b, ',')
+	}
+	if errText != "" {
+		b = append(b, `"errorMessage":`...)
+		b = appendString(b, errText)
+		b = append(b, ',')
+	}
+	b = append(b, `"event":"subscriptionStatus"`...)
+	if pair != "" {
+		b = append(b, `,"pair":`...)
+		b = appendString(b, pair)
+	}
+	if req.reqID != nil {
+		b = append(b, `,"reqid":`...)
+		b = append(b, req.reqID...)
+	}
+	b = append(b, `,"status":`...)
+	b = appendString(b, status)
+	b = append(b, `,"subscription":`...)
+	if req.channel == chNone {
+		b = append(b, compactJSON(req.subRaw)...)
+	} else {
+		b = append(b, '{')
+		switch req.channel {
+		case chBook:
+			b = append(b, `"depth":`...)
+			b = strconv.AppendInt(b, int64(req.depth), 10)
+			b = append(b, ',')
+		case chOHLC:
+			b = append(b, `"interval":`...)
+			b = strconv.AppendInt(b, int64(req.interval), 10)
+			b = append(b, ',')
+		}
+		b = append(b, `"name":`...)
+		b = appendString(b, req.channel.String())
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// compactJSON re-encodes the client's own subscription object for an error echo.
+func compactJSON(raw json.RawMessage) []byte {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return []byte("{}")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte("{}")
+	}
+	return b
+}
+
+func v1Error(text string, reqID json.RawMessage) []byte {
+	b := []byte(`{"errorMessage":`)
+	b = appendString(b, text)
+	b = append(b, `,"event":"error"`...)
+	if reqID != nil {
+		b = append(b, `,"reqid":`...)
+		b = append(b, reqID...)
+	}
+	return append(b, '}')
+}
+
+func v1Pong(reqID json.RawMessage) []byte {
+	b := []byte(`{"event":"pong"`)
+	if reqID != nil {
+		b = append(b, `,"reqid":`...)
+		b = append(b, reqID...)
+	}
+	return append(b, '}')
+}
+
+func v1SystemStatus(state feed.SystemState, connID uint64, version string) []byte {
+	b := []byte(`{"connectionID":`)
+	b = strconv.AppendUint(b, connID, 10)
+	b = append(b, `,"event":"systemStatus","status":`...)
+	b = appendString(b, string(state))
+	b = append(b, `,"version":`...)
+	b = appendString(b, version)
+	return append(b, '}')
+}
+
+// sendSnapshotV1 sends what v1 sends right after a successful subscribe: the book snapshot,
+// the current ticker, spread and candle. v1 sends no trade history. s.mu held.
+func (s *Server) sendSnapshotV1(c *conn, sb *sub) {
+	ps := sb.ps
+	id := s.channelID(ps, v1ChannelName(sb.key))
+	switch sb.key.ch {
+	case chBook:
+		if sb.view.primed {
+			s.enqueue(c, chBook, v1BookSnapshot(id, ps, sb.view))
+		}
+	case chTicker:
+		if ps.tick.has || ps.hasBook {
+			s.enqueue(c, chTicker, v1Ticker(id, ps))
+		}
+	case chSpread:
+		if ps.hasBook {
+			s.enqueue(c, chSpread, v1Spread(id, ps))
+		}
+	case chOHLC:
+		cd := &ps.candles[intervalIndex(sb.key.param)]
+		if cd.has {
+			s.enqueue(c, chOHLC, v1OHLC(id, ps, cd))
+		}
+	}
+}
+
+func appendV1Tail(b []byte, name string, ps *pairState) []byte {
+	b = append(b, ',')
+	b = appendString(b, name)
+	b = append(b, ',')
+	b = appendString(b, ps.v1Name)
+	return append(b, ']')
+}
+
+func v1Trades(id int64, ps *pairState, recs []tradeRec) []byte {
+	b := make([]byte, 0, 48+80*len(recs))
+	b = append(b, '[')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, ",["...)
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendFixedQ(b, r.price, ps.v1PScale)
+		b = append(b, ',')
+		b = appendFixedQ(b, r.qty, ps.qScale)
+		b = append(b, ',')
+		b = appendV1Time(b, r.time)
+		b = append(b, ",\""...)
+		b = append(b, r.side.String()[0])
+		b = append(b, "\",\""...)
+		b = append(b, r.ord.String()[0])
+		b = append(b, "\",\"\"]"...)
+	}
+	b = append(b, ']')
+	return appendV1Tail(b, "trade", ps)
+}
+
+func appendV1Levels(b []byte, ps *pairState, side feed.Side, levels []feed.BookLevel) []byte {
+	b = append(b, '[')
+	for i, l := range levels {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendFixedQ(b, l.Price, ps.v1PScale)
+		b = append(b, ',')
+		b = appendFixedQ(b, l.Qty, ps.qScale)
+		b = append(b, ',')
+		b = appendV1Time(b, ps.levelTime(side, l.Price))
+		if l.Republish {
+			b = append(b, `,"r"`...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+func v1BookSnapshot(id int64, ps *pairState, v *bookView) []byte {
+	b := make([]byte, 0, 64+70*2*v.depth)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,{"as":`...)
+	b = appendV1Levels(b, ps, feed.Sell, viewLevels(v, feed.Sell))
+	b = append(b, `,"bs":`...)
+	b = appendV1Levels(b, ps, feed.Buy, viewLevels(v, feed.Buy))
+	b = append(b, '}')
+	return appendV1Tail(b, v1ChannelName(streamKey{ch: chBook, param: v.depth}), ps)
+}
+
+// v1BookUpdate encodes an update: asks and bids in separate objects when both changed, the
+// quoted checksum in the last one.
+func v1BookUpdate(id int64, ps *pairState, d *viewDiff, ck uint32) []byte {
+	b := make([]byte, 0, 96+70*(len(d.bids)+len(d.asks)))
+	b = append(b, '[')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, ',')
+	appendCk := func(b []byte) []byte {
+		b = append(b, `,"c":"`...)
+		b = strconv.AppendUint(b, uint64(ck), 10)
+		return append(b, `"}`...)
+	}
+	if len(d.asks) > 0 {
+		b = append(b, `{"a":`...)
+		b = appendV1Levels(b, ps, feed.Sell, d.asks)
+		if len(d.bids) == 0 {
+			b = appendCk(b)
+		} else {
+			b = append(b, "},"...)
+		}
+	}
+	if len(d.bids) > 0 {
+		b = append(b, `{"b":`...)
+		b = appendV1Levels(b, ps, feed.Buy, d.bids)
+		b = appendCk(b)
+	}
+	return appendV1Tail(b, v1ChannelName(streamKey{ch: chBook, param: d.view.depth}), ps)
+}
+
+func v1Ticker(id int64, ps *pairState) []byte {
+	bid, ask := ps.bbo()
+	t := &ps.tick
+	last, lastQty, low, high, open := t.last, t.lastQty, t.low, t.high, t.open
+	if !t.has {
+		last, low, high, open = bid.Price, bid.Price, bid.Price, bid.Price
+		lastQty = feed.Fixed{Scale: ps.qScale}
+	}
+	pair2 := func(b []byte, key string, f func([]byte) []byte) []byte {
+		b = appendKey(b, key)
+		b = append(b, '[')
+		b = f(b)
+		b = append(b, ',')
+		b = f(b)
+		return append(b, ']')
+	}
+	lvl := func(b []byte, key string, l feed.BookLevel) []byte {
+		b = appendKey(b, key)
+		b = append(b, '[')
+		b = appendFixedQ(b, l.Price, ps.v1PScale)
+		b = append(b, ',')
+		whole := l.Qty.Mant
+		if l.Qty.Scale > 0 {
+			whole /= feed.Pow10(l.Qty.Scale)
+		}
+		b = strconv.AppendInt(b, whole, 10)
+		b = append(b, ',')
+		b = appendFixedQ(b, l.Qty, ps.qScale)
+		return append(b, ']')
+	}
+	b := make([]byte, 0, 400)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,{`...)
+	b = lvl(b, "a", ask)
+	b = append(b, ',')
+	b = lvl(b, "b", bid)
+	b = append(b, `,"c":[`...)
+	b = appendFixedQ(b, last, ps.v1PScale)
+	b = append(b, ',')
+	b = appendFixedQ(b, lastQty, ps.qScale)
+	b = append(b, "],"...)
+	b = pair2(b, "v", func(b []byte) []byte { return appendDecQ(b, t.volume, ps.qScale) })
+	b = append(b, ',')
+	b = pair2(b, "p", func(b []byte) []byte { return appendDecQ(b, vwap(t.pv, t.volume, last), ps.v1PScale) })
+	b = append(b, ',')
+	b = pair2(b, "t", func(b []byte) []byte { return strconv.AppendInt(b, t.count, 10) })
+	b = append(b, ',')
+	b = pair2(b, "l", func(b []byte) []byte { return appendFixedQ(b, low, ps.v1PScale) })
+	b = append(b, ',')
+	b = pair2(b, "h", func(b []byte) []byte { return appendFixedQ(b, high, ps.v1PScale) })
+	b = append(b, ',')
+	b = pair2(b, "o", func(b []byte) []byte { return appendFixedQ(b, open, ps.v1PScale) })
+	b = append(b, '}')
+	return appendV1Tail(b, "ticker", ps)
+}
+
+func v1Spread(id int64, ps *pairState) []byte {
+	bid, ask := ps.bbo()
+	b := make([]byte, 0, 128)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, ",["...)
+	b = appendFixedQ(b, bid.Price, ps.v1PScale)
+	b = append(b, ',')
+	b = appendFixedQ(b, ask.Price, ps.v1PScale)
+	b = append(b, ',')
+	b = appendV1Time(b, ps.bookTime)
+	b = append(b, ',')
+	b = appendFixedQ(b, bid.Qty, ps.qScale)
+	b = append(b, ',')
+	b = appendFixedQ(b, ask.Qty, ps.qScale)
+	b = append(b, ']')
+	return appendV1Tail(b, "spread", ps)
+}
+
+func v1OHLC(id int64, ps *pairState, c *candle) []byte {
+	b := make([]byte, 0, 200)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, ",["...)
+	b = appendV1Time(b, c.last)
+	b = append(b, ',')
+	b = appendV1Time(b, c.end())
+	for _, f := range [...]feed.Fixed{c.open, c.high, c.low, c.close} {
+		b = append(b, ',')
+		b = appendFixedQ(b, f, ps.v1PScale)
+	}
+	b = append(b, ',')
+	b = appendDecQ(b, vwap(c.pv, c.volume, c.close), ps.v1PScale)
+	b = append(b, ',')
+	b = appendDecQ(b, c.volume, ps.qScale)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, c.count, 10)
+	b = append(b, ']')
+	return appendV1Tail(b, "ohlc-"+strconv.Itoa(c.intervalMinute), ps)
+}
+
+// now is the server clock (wall clock; a synctest bubble's fake clock in tests).
+func (s *Server) now() time.Time { return time.Now() }
