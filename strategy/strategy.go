@@ -97,9 +97,10 @@ type OrderHandler interface {
 
 // TimerHandler is implemented by strategies that use Context.SetTimer. OnTimer is called
 // once per armed timer, when event time first reaches its deadline, before the event that
-// reached it is delivered; during OnTimer, Now() returns the deadline itself. Because time
-// only moves with events, a timer in a quiet market fires late (at the next event), never
-// early. To repeat, call SetTimer again from OnTimer.
+// reached it is delivered; during OnTimer, Now() is that event's time (at or after the
+// deadline). Because time only moves with events, a timer in a quiet market fires late (at
+// the next event), never early, and fires at most once per event. To repeat, call SetTimer
+// again from OnTimer.
 type TimerHandler interface {
 	OnTimer(c Context) error
 }
