@@ -1,0 +1,873 @@
+package sim
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/papertrade/papertrade/engine/ledger"
+	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/strategy"
+	"github.com/shopspring/decimal"
+	"go.uber.org/zap"
+)
+
+// ---- arrival -------------------------------------------------------------------------------
+
+// arrive is an order reaching the exchange after its latency.
+func (e *Exchange) arrive(o *order) {
+	if o.status != strategy.StatusPending {
+		return
+	}
+	m := o.m
+	if err := e.admit(m, &o.o); err != nil {
+		e.finish(o, strategy.StatusRejected, err.Error())
+		return
+	}
+	if o.o.PostOnly && e.wouldTake(m, o.o.Side, o.limitKey) {
+		e.finish(o, strategy.StatusRejected, strategy.ErrPostOnly.Error())
+		return
+	}
+	o.status = strategy.StatusOpen
+	e.prio++
+	o.prio = e.prio
+	e.emit(o, "")
+	switch o.o.Type {
+	case strategy.Market:
+		e.takeMarket(o)
+	case strategy.Limit:
+		e.placeLimit(o)
+	case strategy.StopLoss, strategy.StopLossLimit:
+		if o.o.Side == feed.Sell {
+			m.add(o, inTrigLE)
+		} else {
+			m.add(o, inTrigGE)
+		}
+	case strategy.TakeProfit, strategy.TakeProfitLimit:
+		if o.o.Side == feed.Sell {
+			m.add(o, inTrigGE)
+		} else {
+			m.add(o, inTrigLE)
+		}
+	case strategy.TrailingStop, strategy.TrailingStopLimit:
+		if m.hasLast {
+			e.trail(o, m.lastKey.k)
+		}
+		m.add(o, inTrailing)
+	}
+}
+
+// wouldTake reports whether a limit at key on side would take liquidity now: against the
+// opposite best quote of a usable book, else (no book) if it is strictly through the last
+// trade. With neither known it would not.
+func (e *Exchange) wouldTake(m *market, side feed.Side, key int64) bool {
+	if m.bookUsable() {
+		bs := side.Opposite()
+		if m.book.Len(bs) == 0 {
+			return false
+		}
+		k, ok := m.book.Level(bs, 0).Price.Rescale(m.scale)
+		lvl := feed.Fixed{Mant: key, Scale: m.scale}
+		if !ok {
+			c := lvl.Cmp(m.book.Level(bs, 0).Price)
+			return (side == feed.Buy && c >= 0) || (side == feed.Sell && c <= 0)
+		}
+		if side == feed.Buy {
+			return key >= k.Mant
+		}
+		return key <= k.Mant
+	}
+	if m.hasLast {
+		if side == feed.Buy {
+			return m.lastKey.lt(key)
+		}
+		return m.lastKey.gt(key)
+	}
+	return false
+}
+
+// takeMarket executes a market order (or a triggered stop): walk a usable book now; what the
+// book cannot fill waits for the next trade.
+func (e *Exchange) takeMarket(o *order) {
+	if o.m.bookUsable() {
+		e.walk(o, false)
+		if o.status.Done() {
+			return
+		}
+	}
+	if o.o.TimeInForce == strategy.IOC && o.m.bookUsable() {
+		e.finish(o, strategy.StatusCanceled, ReasonNoFill)
+		return
+	}
+	o.m.add(o, inAwaiting)
+}
+
+// placeLimit places a limit order (or a triggered *-limit): it takes what it can if it is
+// marketable, then rests (IOC: is cancelled).
+func (e *Exchange) placeLimit(o *order) {
+	m := o.m
+	if e.wouldTake(m, o.o.Side, o.limitKey) {
+		if m.bookUsable() {
+			e.walk(o, true)
+			if o.status.Done() {
+				return
+			}
+		} else {
+			// No book: a limit through the last trade takes at the next trade.
+			m.add(o, inAwaiting)
+			return
+		}
+	}
+	if o.o.TimeInForce == strategy.IOC {
+		e.finish(o, strategy.StatusCanceled, ReasonIOC)
+		return
+	}
+	e.rest(o)
+}
+
+// rest puts a limit order on the account's book, behind the quantity the exchange's book shows
+// at its price (unknown without a usable book: it then fills only from trades through it).
+func (e *Exchange) rest(o *order) {
+	m := o.m
+	side := o.o.Side
+	o.queueKnown = m.bookUsable()
+	o.queue, o.queue0 = decimal.Zero, decimal.Zero
+	if o.queueKnown {
+		o.queue = m.levelQty(side, o.limitKey)
+		o.queue0 = o.queue
+	}
+	if side == feed.Buy {
+		m.add(o, inBids)
+	} else {
+		m.add(o, inAsks)
+	}
+}
+
+// walk takes liquidity from the book for o, best level first, up to its limit when limited.
+// Each level gives at most what the book shows minus what this account already took there
+// (the pessimistic model sees only its fraction of each level).
+func (e *Exchange) walk(o *order, limited bool) {
+	m := o.m
+	bs := o.o.Side.Opposite() // book side taken: asks for a buy
+	lim := feed.Fixed{Mant: o.limitKey, Scale: m.scale}
+	n := m.book.Len(bs)
+	for i := 0; i < n; i++ {
+		rem := o.o.Qty.Sub(o.filled)
+		if rem.Sign() <= 0 || o.status.Done() {
+			return
+		}
+		lv := m.book.Level(bs, i)
+		if limited {
+			c := lv.Price.Cmp(lim)
+			if (o.o.Side == feed.Buy && c > 0) || (o.o.Side == feed.Sell && c < 0) {
+				return
+			}
+		}
+		avail := lv.Qty.Decimal()
+		if e.cfg.Model == Pessimistic {
+			avail = m.truncLot(avail.Mul(e.frac))
+		}
+		avail = avail.Sub(m.consumedAt(bs, lv.Price))
+		q := m.truncLot(decimal.Min(rem, avail))
+		if q.Sign() <= 0 {
+			continue
+		}
+		price := lv.Price.Decimal()
+		if k, ok := lv.Price.Rescale(m.scale); ok {
+			price = k.Decimal()
+		}
+		got := e.fill(o, price, q, strategy.Taker, strategy.Provenance{
+			Model:  "book",
+			Levels: []feed.BookLevel{lv},
+			Note:   e.modelNote(),
+		})
+		if got.Sign() > 0 {
+			m.consume(bs, lv.Price, got)
+		}
+	}
+}
+
+func (e *Exchange) modelNote() string {
+	if e.cfg.Model == Conservative {
+		return ""
+	}
+	return e.cfg.Model.String()
+}
+
+// ---- trades ----------------------------------------------------------------------------------
+
+func (e *Exchange) onTrade(pair feed.Pair, t *feed.Trade) {
+	m := e.market(pair)
+	if m == nil {
+		e.bad++
+		return
+	}
+	pk, exact, ok := toKey(t.Price, m.scale)
+	if !ok || pk <= 0 || t.Qty.Sign() < 0 {
+		e.bad++
+		if ce := e.log.Check(zap.DebugLevel, "sim: unusable trade"); ce != nil {
+			ce.Write(zap.String("pair", string(pair)), zap.Stringer("price", t.Price), zap.Stringer("qty", t.Qty))
+		}
+		return
+	}
+	p := tradeKey{k: pk, exact: exact}
+	m.last, m.lastKey, m.hasLast = t.Price, p, true
+	e.led.Mark(pair, t.Price)
+	if !e.online(m) {
+		return
+	}
+	if len(m.awaiting) > 0 {
+		e.fillAwaiting(m, t)
+	}
+	switch t.Side {
+	case feed.Sell:
+		if len(m.bids) > 0 && !p.gt(m.bids[0].limitKey) {
+			e.matchResting(m, t, p, inBids)
+		}
+	case feed.Buy:
+		if len(m.asks) > 0 && !p.lt(m.asks[0].limitKey) {
+			e.matchResting(m, t, p, inAsks)
+		}
+	}
+	if len(m.trigLE) > 0 && p.le(m.trigLE[0].trigKey) {
+		for _, o := range m.trigLE {
+			if !p.le(o.trigKey) {
+				break
+			}
+			e.trig = append(e.trig, o)
+		}
+	}
+	if len(m.trigGE) > 0 && p.ge(m.trigGE[0].trigKey) {
+		for _, o := range m.trigGE {
+			if !p.ge(o.trigKey) {
+				break
+			}
+			e.trig = append(e.trig, o)
+		}
+	}
+	for _, o := range m.trailing {
+		if e.trail(o, p.k) {
+			if (o.o.Side == feed.Sell && p.le(o.level)) || (o.o.Side == feed.Buy && p.ge(o.level)) {
+				e.trig = append(e.trig, o)
+			}
+		}
+	}
+	if len(e.trig) > 0 {
+		e.fire(m)
+	}
+}
+
+// matchResting fills this account's resting orders on one side from one printed trade whose
+// taker was on the other side. Orders are visited best price first, then by time priority;
+// the printed quantity is shared among them, never reused.
+func (e *Exchange) matchResting(m *market, t *feed.Trade, p tradeKey, k listKind) {
+	list := m.iterate(k)
+	defer m.sweep()
+	var used decimal.Decimal // printed quantity already given to this account's orders
+	for _, o := range list {
+		through := p.lt(o.limitKey)
+		if k == inAsks {
+			through = p.gt(o.limitKey)
+		}
+		if !through && !p.eq(o.limitKey) {
+			break
+		}
+		if o.list != k || o.noMatchEv == e.evn || e.expiredAt(o, e.now) {
+			continue
+		}
+		rem := o.o.Qty.Sub(o.filled)
+		var q decimal.Decimal
+		switch e.cfg.Model {
+		case Optimistic:
+			q = rem
+		case Pessimistic:
+			if !through {
+				continue
+			}
+			q = decimal.Min(rem, m.truncLot(t.Qty.Mul(e.frac)).Sub(used))
+		default:
+			if through {
+				o.queue = decimal.Zero
+				q = decimal.Min(rem, t.Qty.Sub(used))
+			} else {
+				if !o.queueKnown {
+					continue // price only touched: with the queue unknown it must trade through
+				}
+				ahead := o.queue
+				o.queue = decimal.Max(decimal.Zero, o.queue.Sub(t.Qty))
+				q = decimal.Min(rem, t.Qty.Sub(ahead).Sub(used))
+			}
+		}
+		q = m.truncLot(q)
+		if q.Sign() <= 0 {
+			continue
+		}
+		prov := strategy.Provenance{Model: e.cfg.Model.String(), QueueAhead: o.queue0}
+		if t.ID != 0 {
+			prov.TradeIDs = []uint64{t.ID}
+		}
+		if !o.queueKnown && e.cfg.Model == Conservative {
+			prov.Note = "queue unknown: traded through"
+		}
+		used = used.Add(e.fill(o, o.limit, q, strategy.Maker, prov))
+	}
+}
+
+// fillAwaiting fills takers waiting for the next trade at this trade's price, moved against
+// them by the slippage and rounded to the tick against them. A limit taker fills no worse
+// than its limit; if the trade is beyond its limit it stops taking and rests.
+func (e *Exchange) fillAwaiting(m *market, t *feed.Trade) {
+	list := m.iterate(inAwaiting)
+	defer m.sweep()
+	for _, o := range list {
+		if o.list != inAwaiting || o.noMatchEv == e.evn || e.expiredAt(o, e.now) {
+			continue
+		}
+		price, ok := e.slipped(m, t.Price, o.o.Side)
+		if !ok {
+			continue
+		}
+		if o.hasLimit {
+			pk, _, _ := toKey(price, m.scale)
+			if (o.o.Side == feed.Buy && pk > o.limitKey) || (o.o.Side == feed.Sell && pk < o.limitKey) {
+				tk, exact, _ := toKey(t.Price, m.scale)
+				tp := tradeKey{tk, exact}
+				if (o.o.Side == feed.Buy && tp.le(o.limitKey)) || (o.o.Side == feed.Sell && tp.ge(o.limitKey)) {
+					price = o.limit // the trade is within the limit, the slippage is not
+				} else {
+					// The market moved away: it stops taking and rests (IOC: cancelled).
+					m.remove(o)
+					o.noMatchEv = e.evn
+					if o.o.TimeInForce == strategy.IOC {
+						e.finish(o, strategy.StatusCanceled, ReasonIOC)
+					} else {
+						e.rest(o)
+					}
+					continue
+				}
+			}
+		}
+		prov := strategy.Provenance{Model: "next-trade", Note: e.slipNote()}
+		if t.ID != 0 {
+			prov.TradeIDs = []uint64{t.ID}
+		}
+		e.fill(o, price, o.o.Qty.Sub(o.filled), strategy.Taker, prov)
+	}
+}
+
+// slipNote describes the slippage applied to next-trade fills.
+func (e *Exchange) slipNote() string {
+	s := "slippage " + e.slip.String() + "bp"
+	if n := e.modelNote(); n != "" {
+		s = n + ", " + s
+	}
+	return s
+}
+
+// slipped moves a trade price against a taker on side by the slippage and rounds it to the
+// tick against the taker.
+func (e *Exchange) slipped(m *market, price decimal.Decimal, side feed.Side) (decimal.Decimal, bool) {
+	p := price
+	if e.slip.Sign() != 0 {
+		adj := price.Mul(e.slip).Shift(-4)
+		if side == feed.Buy {
+			p = price.Add(adj)
+		} else {
+			p = price.Sub(adj)
+		}
+	}
+	k, exact, ok := toKey(p, m.scale)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	if side == feed.Buy {
+		if !exact {
+			k++
+		}
+		k = ceilTo(k, m.tick)
+	} else {
+		k = floorTo(k, m.tick)
+	}
+	if k <= 0 {
+		return decimal.Decimal{}, false
+	}
+	return fromKey(k, m.scale), true
+}
+
+// trail moves a trailing order's best price with a trade at key k and recomputes its trigger
+// level; it reports whether the order has a level to compare with.
+func (e *Exchange) trail(o *order, k int64) bool {
+	m := o.m
+	sell := o.o.Side == feed.Sell
+	if o.hasExt && ((sell && k <= o.ext) || (!sell && k >= o.ext)) {
+		return true
+	}
+	o.ext, o.hasExt = k, true
+	var lvl int64
+	var ok bool
+	den := 100 * feed.Pow10(pctScale)
+	switch {
+	case o.pct > 0 && sell:
+		lvl, ok = mulDiv(k, den-o.pct, den, false)
+	case o.pct > 0:
+		lvl, ok = mulDiv(k, den+o.pct, den, true)
+	case sell:
+		lvl, ok = k-o.offKey, true
+	default:
+		lvl, ok = k+o.offKey, k <= (1<<62)
+	}
+	if !ok {
+		o.hasExt = false
+		return false
+	}
+	if sell {
+		o.level = floorTo(lvl, m.tick)
+	} else {
+		o.level = ceilTo(lvl, m.tick)
+	}
+	return true
+}
+
+// fire converts the stops triggered by the current trade: a market stop takes from the book
+// (or waits for the next trade), a stop-limit becomes a limit order at its limit price.
+func (e *Exchange) fire(m *market) {
+	trig := e.trig
+	for _, o := range trig {
+		m.remove(o)
+	}
+	for i, o := range trig {
+		trig[i] = nil
+		if o.status.Done() || e.expiredAt(o, e.now) {
+			continue
+		}
+		o.triggered = true
+		o.noMatchEv = e.evn
+		e.emit(o, ReasonTriggered)
+		switch o.o.Type {
+		case strategy.StopLoss, strategy.TakeProfit, strategy.TrailingStop:
+			e.takeMarket(o)
+		case strategy.StopLossLimit, strategy.TakeProfitLimit:
+			o.setLimit(o.o.Price2)
+			e.placeLimit(o)
+		case strategy.TrailingStopLimit:
+			e.setTrailingLimit(o)
+			e.placeLimit(o)
+		}
+	}
+	e.trig = trig[:0]
+}
+
+// setTrailingLimit derives a triggered trailing-stop-limit's limit price from its trigger
+// level and limit offset: below the trigger for a sell, above for a buy, rounded to the tick
+// away from the trigger. A buy's reservation is grown to the limit if funds allow.
+func (e *Exchange) setTrailingLimit(o *order) {
+	m := o.m
+	off := o.o.Price2
+	trigger := fromKey(o.level, m.scale)
+	if o.o.Offset == strategy.OffsetPercent {
+		off = trigger.Mul(off).Shift(-2)
+	}
+	var lim decimal.Decimal
+	if o.o.Side == feed.Sell {
+		lim = trigger.Sub(off)
+	} else {
+		lim = trigger.Add(off)
+	}
+	k, exact, _ := toKey(lim, m.scale)
+	if o.o.Side == feed.Sell {
+		k = floorTo(k, m.tick)
+	} else {
+		if !exact {
+			k++
+		}
+		k = ceilTo(k, m.tick)
+	}
+	if k < m.tick {
+		k = m.tick
+	}
+	o.setLimit(fromKey(k, m.scale))
+	if o.o.Side == feed.Buy {
+		o.resPrice = o.limit
+		_, need := e.required(o, o.o.Qty.Sub(o.filled))
+		if _, have, ok := e.led.Reservation(o.o.ID); ok && need.Cmp(have) > 0 {
+			_ = e.led.Resize(o.o.ID, need) // if funds are short, fills are capped at fill time
+		}
+	}
+}
+
+// ---- fills and endings ---------------------------------------------------------------------
+
+// fill books an execution of up to qty of o at price and reports it; it returns the quantity
+// actually filled. A buy the account cannot pay in full is cut to what it can pay and the rest
+// of the order is cancelled with "EOrder:Insufficient funds".
+func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liquidity, prov strategy.Provenance) decimal.Decimal {
+	m := o.m
+	pct := m.taker
+	if liq == strategy.Maker {
+		pct = m.maker
+	}
+	short := false
+	if o.o.Side == feed.Buy {
+		qty, short = e.affordable(o, price, qty, pct)
+		if qty.Sign() <= 0 {
+			e.finish(o, strategy.StatusCanceled, reasonFundsFill)
+			return decimal.Zero
+		}
+	}
+	cost := price.Mul(qty)
+	fee := Fee(cost, pct, m.info.CostDecimals)
+	err := e.led.Trade(ledger.Trade{
+		Order: o.o.ID, Pair: m.pair, Base: m.info.Base, Quote: m.info.Quote, Side: o.o.Side,
+		Price: price, Qty: qty, Cost: cost, Fee: fee,
+	})
+	if err != nil {
+		// Only a sell can get here (buys were sized above): its base reservation is gone.
+		if !errors.Is(err, strategy.ErrInsufficientFunds) {
+			e.log.Warn("sim: ledger refused a fill", zap.String("order", string(o.o.ID)), zap.Error(err))
+		}
+		e.finish(o, strategy.StatusCanceled, reasonFundsFill)
+		return decimal.Zero
+	}
+	o.filled = o.filled.Add(qty)
+	o.cost = o.cost.Add(cost)
+	o.fees = o.fees.Add(fee)
+	e.reports = append(e.reports, Report{Kind: ReportFill, Fill: strategy.Fill{
+		OrderID: o.o.ID, UserRef: o.o.UserRef, Pair: m.pair, Side: o.o.Side,
+		Price: price, Qty: qty, Fee: fee, FeeAsset: m.info.Quote, Liquidity: liq,
+		Time: e.at, Seq: e.seq, Provenance: prov,
+	}})
+	rem := o.o.Qty.Sub(o.filled)
+	if rem.Sign() <= 0 {
+		e.finish(o, strategy.StatusClosed, "")
+		return qty
+	}
+	if short {
+		e.finish(o, strategy.StatusCanceled, reasonFundsFill)
+		return qty
+	}
+	_, need := e.required(o, rem)
+	if _, have, ok := e.led.Reservation(o.o.ID); ok && need.Cmp(have) < 0 {
+		_ = e.led.Resize(o.o.ID, need) // shrinking never fails
+	}
+	e.emit(o, "")
+	return qty
+}
+
+// affordable cuts a buy of qty at price to what the order's reservation plus the free quote
+// balance can pay, fee included; short reports a cut.
+func (e *Exchange) affordable(o *order, price, qty, pct decimal.Decimal) (decimal.Decimal, bool) {
+	m := o.m
+	_, res, _ := e.led.Reservation(o.o.ID)
+	b := e.led.Balance(m.info.Quote)
+	have := res.Add(b.Free())
+	need := func(q decimal.Decimal) decimal.Decimal {
+		c := price.Mul(q)
+		return c.Add(Fee(c, pct, m.info.CostDecimals))
+	}
+	if need(qty).Cmp(have) <= 0 {
+		return qty, false
+	}
+	unit := price.Add(price.Mul(pct).Shift(-2))
+	q := m.truncLot(have.Div(unit))
+	for q.Sign() > 0 && need(q).Cmp(have) > 0 {
+		q = m.truncLot(q.Sub(m.step))
+	}
+	return q, true
+}
+
+// finish ends an order: off every list, reservation released, a final update, and its
+// conditional close queued when it filled anything.
+func (e *Exchange) finish(o *order, st strategy.OrderStatus, reason string) {
+	if o.status.Done() {
+		return
+	}
+	o.m.remove(o)
+	o.status = st
+	e.led.Release(o.o.ID)
+	delete(e.orders, o.o.ID)
+	if i := slices.Index(e.live, o); i >= 0 {
+		e.live = slices.Delete(e.live, i, i+1)
+	}
+	e.emit(o, reason)
+	if o.o.Close != nil && o.filled.Sign() > 0 && !o.closed {
+		o.closed = true
+		e.spawn = append(e.spawn, o)
+	}
+}
+
+// placeSpawned places the conditional closes of orders that ended: an order of the close's
+// type and prices, on the opposite side, for the quantity the parent filled. It is placed by
+// the exchange (no latency) but cannot match the event during which its parent ended.
+// Like any order it can be refused (minimums, funds, status): it is then reported rejected.
+func (e *Exchange) placeSpawned() {
+	for i := 0; i < len(e.spawn); i++ {
+		parent := e.spawn[i]
+		e.spawn[i] = nil
+		c := parent.o.Close
+		so := strategy.Order{
+			Pair: parent.o.Pair, Side: parent.o.Side.Opposite(), Type: c.Type,
+			Qty: parent.filled, Price: c.Price, Price2: c.Price2, UserRef: parent.o.UserRef,
+		}
+		id := e.newID()
+		so.ID = id
+		o := &order{o: so, m: parent.m, seq: parent.seq, status: strategy.StatusPending}
+		err := e.validate(o.m, &o.o, e.now)
+		if err == nil {
+			err = e.admit(o.m, &o.o)
+		}
+		if err == nil {
+			o.o.ID = id
+			e.initOrder(o)
+			asset, amount := e.required(o, o.o.Qty)
+			if rerr := e.led.Reserve(id, asset, amount); rerr != nil {
+				err = strategy.ErrInsufficientFunds
+			}
+		}
+		e.emitClose(o)
+		if err != nil {
+			o.status = strategy.StatusRejected
+			e.emit(o, err.Error())
+			continue
+		}
+		e.orders[id] = o
+		e.live = append(e.live, o)
+		o.noMatchEv = e.evn
+		e.arrive(o)
+	}
+	e.spawn = e.spawn[:0]
+}
+
+func (e *Exchange) emitClose(o *order) {
+	e.reports = append(e.reports, Report{Kind: ReportUpdate, Update: strategy.OrderUpdate{Order: o.o, Status: strategy.StatusPending, Reason: ReasonClose, Time: e.at}})
+}
+
+// applyAmend is an amend reaching the exchange.
+func (e *Exchange) applyAmend(o *order, a Amendment) {
+	if o.status.Done() {
+		return
+	}
+	m := o.m
+	if err := e.statusErr(m, o.o.Type == strategy.Limit && o.o.PostOnly, marketPriced(o.o.Type)); err != nil {
+		e.emit(o, err.Error())
+		return
+	}
+	if a.Qty.Cmp(o.filled) <= 0 {
+		e.emit(o, strategy.ErrInvalidVolume.Error())
+		return
+	}
+	if o.triggered && !a.TriggerPrice.IsZero() && !a.TriggerPrice.Equal(o.o.Price) {
+		e.emit(o, strategy.ErrInvalidArguments.Error())
+		return
+	}
+	n := *o // candidate
+	n.o.Qty = a.Qty
+	if !a.TriggerPrice.IsZero() {
+		n.o.Price = a.TriggerPrice
+	}
+	switch o.o.Type {
+	case strategy.Limit:
+		n.o.Price = a.LimitPrice
+		n.setLimit(a.LimitPrice)
+	case strategy.StopLossLimit, strategy.TakeProfitLimit:
+		n.o.Price2 = a.LimitPrice
+		if o.triggered {
+			n.setLimit(a.LimitPrice)
+		}
+	case strategy.TrailingStopLimit:
+		n.o.Price2 = a.LimitPrice
+	}
+	priceChanged := n.hasLimit && o.hasLimit && n.limitKey != o.limitKey
+	if n.o.PostOnly && (n.list == inBids || n.list == inAsks) {
+		if priceChanged && e.wouldTake(m, n.o.Side, n.limitKey) {
+			e.emit(o, strategy.ErrPostOnly.Error())
+			return
+		}
+	}
+	if !o.triggered {
+		switch o.o.Type {
+		case strategy.StopLoss, strategy.TakeProfit, strategy.StopLossLimit, strategy.TakeProfitLimit:
+			n.trigKey, _, _ = toKey(n.o.Price, m.scale)
+		case strategy.TrailingStop, strategy.TrailingStopLimit:
+			n.offKey, n.pct = 0, 0
+			e.initOrder(&n)
+			n.hasExt = false
+			if o.hasExt {
+				e.trail(&n, o.ext)
+			}
+		}
+	}
+	if n.o.Side == feed.Buy {
+		if n.hasLimit {
+			n.resPrice = n.limit
+		} else if o.o.Type != strategy.Market {
+			n.resPrice = e.buyPrice(&n)
+		}
+	}
+	_, need := e.required(&n, n.o.Qty.Sub(n.filled))
+	if err := e.led.Resize(o.o.ID, need); err != nil {
+		e.emit(o, strategy.ErrInsufficientFunds.Error())
+		return
+	}
+	wasOn := o.list
+	keepQueue := !priceChanged && a.Qty.Cmp(o.o.Qty) <= 0
+	if wasOn != inNone {
+		m.remove(o)
+	}
+	list := o.list
+	*o = n
+	o.list = list
+	if !keepQueue {
+		e.prio++
+		o.prio = e.prio
+		if wasOn == inBids || wasOn == inAsks {
+			o.queueKnown = m.bookUsable()
+			o.queue = decimal.Zero
+			if o.queueKnown {
+				o.queue = m.levelQty(o.o.Side, o.limitKey)
+			}
+			o.queue0 = o.queue
+		}
+	}
+	if wasOn != inNone {
+		m.add(o, wasOn)
+	}
+	e.emit(o, ReasonAmended)
+	if (wasOn == inBids || wasOn == inAsks) && priceChanged && e.wouldTake(m, o.o.Side, o.limitKey) {
+		// A limit amended through the market takes like a new order would.
+		m.remove(o)
+		e.placeLimit(o)
+	}
+}
+
+// ---- expiry ---------------------------------------------------------------------------------
+
+func (e *Exchange) addGTD(o *order) {
+	i, _ := slices.BinarySearchFunc(e.gtd, o, func(x, t *order) int {
+		if x.o.ExpireTime.After(t.o.ExpireTime) {
+			return 1
+		}
+		return -1
+	})
+	e.gtd = slices.Insert(e.gtd, i, o)
+}
+
+func (e *Exchange) expiredAt(o *order, now time.Time) bool {
+	return o.o.TimeInForce == strategy.GTD && !o.o.ExpireTime.After(now)
+}
+
+// expire ends GTD orders whose expire time has come (pending ones too: they arrive expired).
+func (e *Exchange) expire(now time.Time) {
+	i := 0
+	for ; i < len(e.gtd) && !e.gtd[i].o.ExpireTime.After(now); i++ {
+		o := e.gtd[i]
+		if o.status.Done() {
+			continue
+		}
+		e.at = now
+		e.finish(o, strategy.StatusExpired, ReasonExpired)
+	}
+	if i > 0 {
+		n := copy(e.gtd, e.gtd[i:])
+		clear(e.gtd[n:])
+		e.gtd = e.gtd[:n]
+	}
+	e.at = e.now
+}
+
+// ---- book and ticker --------------------------------------------------------------------------
+
+func (e *Exchange) onBook(u *feed.BookUpdate) {
+	m := e.market(u.Pair)
+	if m == nil {
+		e.bad++
+		return
+	}
+	if m.book == nil {
+		if !u.Snapshot {
+			return // useless until a snapshot
+		}
+		m.book = feed.NewBook(m.pair, 0)
+	}
+	if u.Snapshot && e.cfg.BookDepth == 0 {
+		m.book.Depth = depthFor(max(len(u.Bids), len(u.Asks)))
+	} else if e.cfg.BookDepth > 0 {
+		m.book.Depth = e.cfg.BookDepth
+	}
+	if err := m.book.Apply(u); err != nil {
+		e.bad++
+		m.bookOK = false
+		if ce := e.log.Check(zap.DebugLevel, "sim: book update refused; book unusable until a snapshot"); ce != nil {
+			ce.Write(zap.String("pair", string(m.pair)), zap.Error(err))
+		}
+		return
+	}
+	if u.Snapshot {
+		m.bookOK = true
+		m.consumed = m.consumed[:0]
+	}
+	if !m.bookOK {
+		return
+	}
+	m.restated(feed.Buy, u.Bids)
+	m.restated(feed.Sell, u.Asks)
+	if u.Snapshot {
+		e.requeueAll(m, m.bids, feed.Buy)
+		e.requeueAll(m, m.asks, feed.Sell)
+		return
+	}
+	e.requeue(m, m.bids, u.Bids)
+	e.requeue(m, m.asks, u.Asks)
+}
+
+// requeue lowers the queue ahead of resting orders at levels an update re-stated: the real
+// orders ahead are all in the book, so the queue ahead can never exceed the level's size.
+func (e *Exchange) requeue(m *market, list []*order, levels []feed.BookLevel) {
+	if len(list) == 0 {
+		return
+	}
+	for i := range levels {
+		k, ok := levels[i].Price.Rescale(m.scale)
+		if !ok {
+			continue
+		}
+		for _, o := range list {
+			if o.limitKey == k.Mant && o.queueKnown && o.queue.Sign() > 0 {
+				if q := levels[i].Qty.Decimal(); q.Cmp(o.queue) < 0 {
+					o.queue = q
+				}
+			}
+		}
+	}
+}
+
+func (e *Exchange) requeueAll(m *market, list []*order, side feed.Side) {
+	for _, o := range list {
+		if o.queueKnown && o.queue.Sign() > 0 {
+			if q := m.levelQty(side, o.limitKey); q.Cmp(o.queue) < 0 {
+				o.queue = q
+			}
+		}
+	}
+}
+
+func (e *Exchange) onTicker(t *feed.Ticker) {
+	m := e.market(t.Pair)
+	if m == nil {
+		return
+	}
+	m.tBid, m.tAsk, m.hasTicker = t.Bid, t.Ask, true
+}
+
+// ---- reporting ------------------------------------------------------------------------------
+
+func (e *Exchange) view(o *order, reason string) strategy.OrderUpdate {
+	u := strategy.OrderUpdate{Order: o.o, Status: o.status, Filled: o.filled, Fee: o.fees, Reason: reason, Time: e.at}
+	if o.filled.Sign() > 0 {
+		u.AvgPrice = o.cost.DivRound(o.filled, o.m.scale+4)
+	}
+	return u
+}
+
+func (e *Exchange) emit(o *order, reason string) {
+	e.reports = append(e.reports, Report{Kind: ReportUpdate, Update: e.view(o, reason)})
+}
