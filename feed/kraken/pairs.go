@@ -143,7 +143,7 @@ func newPairEntry(info feed.PairInfo, known pairFields) (*pairEntry, error) {
 		info.Quote = info.Pair.Quote()
 	}
 	if info.WSName == "" {
-		info.WSName = pairsV1Name(info.Pair)
+		info.WSName = V2ToV1(info.Pair)
 		known &^= pfWSName
 	}
 	if info.AltName == "" {
@@ -269,41 +269,4 @@ func (t *Pairs) unindex(e *pairEntry) {
 	if t.byREST[e.info.ID] == e {
 		delete(t.byREST, e.info.ID)
 	}
-}
-
-// pairsV2Asset maps a v1 asset code (REST wsname) to its v2 code. XBT and XDG are the only
-// codes that differ (PROTOCOL.md §6: every other code observed is identical).
-func pairsV2Asset(v1 string) string {
-	switch v1 {
-	case "XBT":
-		return "BTC"
-	case "XDG":
-		return "DOGE"
-	}
-	return v1
-}
-
-// pairsV1Asset maps a v2 asset code to its v1 code (the inverse of pairsV2Asset).
-func pairsV1Asset(v2 string) string {
-	switch v2 {
-	case "BTC":
-		return "XBT"
-	case "DOGE":
-		return "XDG"
-	}
-	return v2
-}
-
-// pairsV2Name maps a v1 name (REST wsname) to the v2 name, asset by asset.
-func pairsV2Name(wsname string) (feed.Pair, error) {
-	p, err := feed.ParsePair(wsname)
-	if err != nil {
-		return "", err
-	}
-	return feed.Pair(pairsV2Asset(p.Base()) + "/" + pairsV2Asset(p.Quote())), nil
-}
-
-// pairsV1Name maps a v2 name to the v1 name, asset by asset.
-func pairsV1Name(p feed.Pair) string {
-	return pairsV1Asset(p.Base()) + "/" + pairsV1Asset(p.Quote())
 }

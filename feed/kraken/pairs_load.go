@@ -85,10 +85,11 @@ func parseAssetPair(key string, raw json.RawMessage) (*pairEntry, error) {
 	if j.WSName == "" {
 		return nil, nil
 	}
-	pair, err := pairsV2Name(j.WSName)
-	if err != nil {
+	if _, err := feed.ParsePair(j.WSName); err != nil {
 		return nil, fmt.Errorf("wsname: %w", err)
 	}
+	pair := V1ToV2(j.WSName)
+	var err error
 	if j.PairDecimals == nil || j.LotDecimals == nil {
 		return nil, errors.New("pair_decimals or lot_decimals missing")
 	}
@@ -222,7 +223,7 @@ func pairsRESTAsset(id string) string {
 		"XXBT", "XETH", "XLTC", "XXRP", "XXLM", "XETC", "XXMR", "XZEC", "XREP", "XMLN", "XXDG":
 		id = id[1:]
 	}
-	return pairsV2Asset(id)
+	return AssetV1ToV2(id)
 }
 
 // PairsFromInstrument builds a table from a v2 instrument message (snapshot or update). The
