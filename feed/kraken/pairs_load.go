@@ -229,8 +229,10 @@ func pairsRESTAsset(id string) string {
 // PairsFromInstrument builds a table from a v2 instrument message (snapshot or update). The
 // channel provides the v2 name, base, quote, the three precisions, price and quantity
 // increments, qty_min, cost_min and status; those fields (the decimal ones when non-zero)
-// count as provided and override older sources in a Merge. v1 names are derived from the v2
-// name (BTC→XBT, DOGE→XDG) and only fill gaps. A pair listed twice keeps its last entry.
+// count as provided and override older sources in a Merge. The channel carries no v1 or REST
+// names: whatever WSName/AltName/ID the PairInfos hold (the decoder derives WSName from the v2
+// name, BTC→XBT, DOGE→XDG) only fills gaps, so a REST wsname is never replaced by a guess. A
+// pair listed twice keeps its last entry.
 func PairsFromInstrument(in *feed.Instrument) (*Pairs, error) {
 	if in == nil {
 		return nil, errors.New("kraken: nil instrument message")
@@ -243,7 +245,6 @@ func PairsFromInstrument(in *feed.Instrument) (*Pairs, error) {
 			bit pairFields
 			set bool
 		}{
-			{pfWSName, p.WSName != ""}, {pfAltName, p.AltName != ""}, {pfID, p.ID != ""},
 			{pfBase, p.Base != ""}, {pfQuote, p.Quote != ""},
 			{pfTick, !p.Tick.IsZero()}, {pfLotStep, !p.LotStep.IsZero()},
 			{pfOrderMin, !p.OrderMin.IsZero()}, {pfCostMin, !p.CostMin.IsZero()},

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/shopspring/decimal"
@@ -636,6 +637,23 @@ func TestPairsMerge(t *testing.T) {
 		t.Errorf("new v1 name: %v, %v", got, ok)
 	}
 
+	// The decoder fills WSName with a derived v1 name; it must not replace a REST one.
+	odd := NewPairs()
+	if err := odd.Add(feed.PairInfo{Pair: "LUNA/EUR", WSName: "LUNA2/EUR", AltName: "LUNA2EUR", ID: "XLUNAZEUR", LotDecimals: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if err := odd.MergeInstrument(&feed.Instrument{Pairs: []feed.PairInfo{
+		{Pair: "LUNA/EUR", WSName: V2ToV1("LUNA/EUR"), AltName: "LUNAEUR", ID: "LUNAEUR", Base: "LUNA", Quote: "EUR", PriceDecimals: 12, LotDecimals: 8, Status: feed.PairOnline},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := odd.LookupV1("LUNA2/EUR"); !ok || got.AltName != "LUNA2EUR" || got.ID != "XLUNAZEUR" || got.PriceDecimals != 12 {
+		t.Errorf("instrument merge replaced REST names: %+v, %v", got, ok)
+	}
+	if _, ok := odd.LookupV1("LUNA/EUR"); ok {
+		t.Error("derived v1 name indexed over the REST one")
+	}
+
 	// Merge copies: changing the source afterwards does not reach the target.
 	src, _ := rest.Lookup("DOGE/EUR")
 	src.WSName = "CHANGED"
@@ -644,6 +662,52 @@ func TestPairsMerge(t *testing.T) {
 	}
 	if base.Len() != 2 {
 		t.Errorf("Len() = %d, want 2", base.Len())
+	}
+}
+
+// TestPairsMergeDecodedInstrument runs the documented v2 instrument snapshot through the
+// decoder and merges it over the built-in table.
+func TestPairsMergeDecodedInstrument(t *testing.T) {
+	b, err := os.ReadFile("testdata/fixtures/docs/docs-v2-examples.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frame json.RawMessage
+	for line := range bytes.Lines(b) {
+		var rec struct {
+			Msg json.RawMessage `json:"msg"`
+		}
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(rec.Msg, []byte(`"channel":"instrument","type":"snapshot"`)) {
+			frame = rec.Msg
+			break
+		}
+	}
+	if frame == nil {
+		t.Fatal("no instrument snapshot in the docs examples")
+	}
+	evs, err := NewDecoder().DecodeV2(frame, time.Time{}, nil)
+	if err != nil || len(evs) != 1 || evs[0].Kind != feed.KindInstrument {
+		t.Fatalf("decode: %v, %+v", err, evs)
+	}
+	tab := DefaultPairs()
+	n := tab.Len()
+	if err := tab.MergeInstrument(evs[0].Instrument); err != nil {
+		t.Fatal(err)
+	}
+	if tab.Len() != n+1 {
+		t.Errorf("Len() = %d, want %d (MATIC/GBP added)", tab.Len(), n+1)
+	}
+	btc, _ := tab.Lookup("BTC/USD")
+	if btc.ID != "XXBTZUSD" || pairsTiers(btc.Taker) != pairsCryptoTaker || btc.PriceDecimals != 1 || !btc.CostMin.Equal(pdec("0.5")) {
+		t.Errorf("BTC/USD after merge: %+v", *btc)
+	}
+	gbp, ok := tab.LookupV1("MATIC/GBP")
+	if !ok || gbp.Pair != "MATIC/GBP" || gbp.PriceDecimals != 4 || gbp.CostDecimals != 6 || gbp.LotStep.String() != "0.00000001" ||
+		gbp.OrderMin.String() != "4" || gbp.CostMin.String() != "0.43" || gbp.Status != feed.PairOnline || len(gbp.Taker) != 0 {
+		t.Errorf("MATIC/GBP: %+v, %v", gbp, ok)
 	}
 }
 
