@@ -30,3 +30,30 @@ func BenchmarkTrades(b *testing.B) {
 	b.ReportMetric(float64(events)/float64(b.N), "events/trade")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(events), "allocs/event")
 }
+
+// BenchmarkSource measures the Source adapter at full speed: b.N trades through a channel
+// to a receiving goroutine (one op = one trade).
+func BenchmarkSource(b *testing.B) {
+	m := mustNew(b, testConfig(1))
+	out := make(chan []feed.Event, 4)
+	done := make(chan int)
+	go func() {
+		n := 0
+		for batch := range out {
+			n += len(batch)
+		}
+		done <- n
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	err := m.Source(b.N, 0).Run(b.Context(), out)
+	close(out)
+	events := <-done
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(events)/sec, "events/s")
+	b.ReportMetric(float64(b.N)/sec, "trades/s")
+}

@@ -221,7 +221,7 @@ func (pc *PairConfig) params() (params, error) {
 
 	// The fair price must leave room for a full book below it (bids stay above zero) and
 	// keep every mantissa well inside int64.
-	room := float64(p.spread) + 2*float64(p.depth+2)*2*float64(p.gap)
+	room := float64(p.spread) + float64(4*float64(p.depth+2)*float64(p.gap)) // float64(): no fused multiply-add
 	if float64(p.startTicks) < 4*room {
 		return p, fmt.Errorf("start price %s is %d ticks; a book of %d levels %d ticks apart needs at least %.0f",
 			pc.StartPrice, p.startTicks, p.depth, p.gap, 4*room)
@@ -254,8 +254,8 @@ func (pc *PairConfig) params() (params, error) {
 		return p, fmt.Errorf("level size %v lots too large for %d lot decimals", med, p.ld)
 	}
 	p.maxLots = int64(maxL)
-	p.levelLogMed = math.Log(med)
-	p.takerLogMed = math.Log(takerMedian * med)
+	p.levelLogMed = flog(med)
+	p.takerLogMed = flog(takerMedian * med)
 	return p, nil
 }
 

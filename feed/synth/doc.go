@@ -65,9 +65,10 @@
 // pair's events do not depend on the other pairs or their order in the Config (only the
 // interleaving of the merged stream does; ties in time go to the smaller pair name). The
 // generator reads no clock (Source's pacing aside) and ranges over no map. The latent model
-// uses float64 (prices and quantities leave it as exact integers of ticks and lots), so
-// streams are reproducible for a given Go release and GOARCH; another architecture's math
-// library could, very rarely, round a model value differently.
+// uses float64 (prices and quantities leave it as exact integers of ticks and lots), but
+// only IEEE-exact operations, its own exp and log, and no fused multiply-add (fmath.go), so
+// a seed gives the same market on every platform and Go release (math/rand/v2's PCG is
+// specified exactly; no other rand helper is used). testdata/seed5.golden pins it.
 //
 // Cost. A step allocates only the decimals of its trades (prices are shared between trades
 // at the same level); book updates and their levels are carved from blocks that are never

@@ -1,10 +1,12 @@
 package synth_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/synth"
@@ -62,4 +64,38 @@ func describe(e *feed.Event) string {
 		}
 	}
 	return s.String()
+}
+
+// Running a market as a feed.Source: 1000 trades as fast as the receiver takes them, in
+// batches of at most synth.BatchSize events. The receiver owns the channel and closes it
+// once Run has returned.
+func ExampleMarket_Source() {
+	m, err := synth.New(synth.Config{Seed: 7, Pairs: []synth.PairConfig{
+		{Info: feed.PairInfo{Pair: "BTC/USD", PriceDecimals: 1, LotDecimals: 8}, StartPrice: decimal.RequireFromString("60000")},
+		{Info: feed.PairInfo{Pair: "ETH/USD", PriceDecimals: 2, LotDecimals: 8}, StartPrice: decimal.RequireFromString("3000")},
+	}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out := make(chan []feed.Event)
+	var g errgroup.Group
+	g.Go(func() error {
+		defer close(out)
+		return m.Source(1000, 0).Run(context.Background(), out)
+	})
+	trades := map[feed.Pair]int{}
+	for batch := range out {
+		for _, e := range batch {
+			if e.Kind == feed.KindTrade {
+				trades[e.Pair]++
+			}
+		}
+	}
+	if err := g.Wait(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(trades["BTC/USD"]+trades["ETH/USD"], "trades;", m.Trades(), "generated")
+	// Output: 1000 trades; 1000 generated
 }

@@ -47,6 +47,8 @@ type pairModel struct {
 	tradeID uint64
 
 	lnF    float64 // log of the fair price in ticks
+	lnMin  float64 // reflecting bounds of lnF
+	lnMax  float64
 	h      float64 // conditional variance of the next step's log return
 	excess float64 // self-excited part of the step intensity just after the last step
 	mu     float64 // baseline step intensity
@@ -71,7 +73,9 @@ func newPairModel(p params, seed uint64, start time.Time) *pairModel {
 		pair:    p.info.Pair,
 		start:   start,
 		r:       newRNG(seed, p.info.Pair),
-		lnF:     math.Log(float64(p.startTicks)),
+		lnF:     flog(float64(p.startTicks)),
+		lnMin:   flog(p.minTicks),
+		lnMax:   flog(p.maxTicksF),
 		h:       p.stepVar,
 		bids:    make([]level, 0, 2*p.depth+maxFills+2),
 		asks:    make([]level, 0, 2*p.depth+maxFills+2),
@@ -177,7 +181,7 @@ func (m *pairModel) draw(q *quantiles) int64 {
 	u := m.r.pcg.Uint64()
 	i := u >> (64 - quantileBits)
 	f := float64(u<<quantileBits>>11) * 0x1p-53
-	x := q[i] + f*(q[i+1]-q[i])
+	x := q[i] + float64(f*(q[i+1]-q[i]))
 	return min(max(int64(x+0.5), m.minLots), m.maxLots)
 }
 
@@ -190,8 +194,8 @@ type quantiles [1<<quantileBits + 1]float64
 func logNormalQuantiles(q *quantiles, logMedian, sigma float64) {
 	const n = 1 << quantileBits
 	for i := range n {
-		z := math.Sqrt2 * math.Erfinv(2*(float64(i)+0.5)/n-1)
-		q[i] = math.Exp(logMedian + sigma*z)
+		z := normQuantile((float64(i) + 0.5) / n)
+		q[i] = fexp(logMedian + float64(sigma*z))
 	}
 	q[n] = q[n-1]
 }
@@ -205,8 +209,8 @@ func (m *pairModel) gapDraw() int64 {
 }
 
 func (m *pairModel) setIdeal() {
-	ft := math.Exp(m.lnF)
-	m.idealBid = int64(math.Floor(ft - float64(m.spread)/2))
+	ft := fexp(m.lnF)
+	m.idealBid = int64(math.Floor(ft - float64(float64(m.spread)/2))) // x/2 is x*0.5: keep it unfused
 	m.idealAsk = m.idealBid + m.spread
 }
 
@@ -221,12 +225,12 @@ func (m *pairModel) time() time.Time {
 func (m *pairModel) schedule() {
 	wait := m.r.expo() / m.mu
 	if m.excess > 0 {
-		if d := 1 + m.beta*math.Log(m.r.floatPos())/m.excess; d > 0 {
-			wait = min(wait, -math.Log(d)/m.beta)
+		if d := 1 + m.beta*flog(m.r.floatPos())/m.excess; d > 0 {
+			wait = min(wait, -flog(d)/m.beta)
 		}
 	}
 	wait = min(wait, maxWaitSecs)
-	m.excess = float64(m.excess*math.Exp(-m.beta*wait)) + m.alpha
+	m.excess = float64(m.excess*fexp(-m.beta*wait)) + m.alpha
 	m.tns += int64(wait * 1e9)
 }
 
@@ -244,13 +248,13 @@ func (m *pairModel) step(dst []feed.Event, maxTrades int, a *arena) ([]feed.Even
 	}
 	// GARCH(1,1) on the fair price's log return.
 	z := m.r.norm()
-	ret := math.Sqrt(m.h) * z
+	ret := float64(math.Sqrt(m.h) * z) // float64(): no fused multiply-add, see doc.go
 	m.h = float64(m.stepVar*(1-garchAlpha-garchBeta)) + float64(garchAlpha*ret*ret) + float64(garchBeta*m.h)
 	m.lnF += ret
-	if lo := math.Log(m.minTicks); m.lnF < lo {
-		m.lnF = 2*lo - m.lnF
-	} else if hi := math.Log(m.maxTicksF); m.lnF > hi {
-		m.lnF = 2*hi - m.lnF
+	if lo := m.lnMin; m.lnF < lo {
+		m.lnF = float64(2*lo) - m.lnF
+	} else if hi := m.lnMax; m.lnF > hi {
+		m.lnF = float64(2*hi) - m.lnF
 	}
 	m.setIdeal()
 
@@ -306,7 +310,7 @@ func (m *pairModel) step(dst []feed.Event, maxTrades int, a *arena) ([]feed.Even
 // take runs one taker order against the book: it consumes levels from the touch outward,
 // printing one trade and one book update per level touched.
 func (m *pairModel) take(dst []feed.Event, t time.Time, z float64, maxTrades int, a *arena) ([]feed.Event, int) {
-	buy := m.r.float() < min(0.9, max(0.1, 0.5+0.25*z)) // order flow leans with the price move
+	buy := m.r.float() < min(0.9, max(0.1, 0.5+float64(0.25*z))) // order flow leans with the price move
 	market := m.r.float() < pMarket
 	size := m.takerLots()
 	opp := m.side(!buy) // a buyer takes asks

@@ -41,11 +41,11 @@ func splitmix(x uint64) uint64 {
 // float returns a uniform draw in [0, 1).
 func (r *rng) float() float64 { return float64(r.pcg.Uint64()>>11) * 0x1p-53 }
 
-// floatPos returns a uniform draw in (0, 1], safe for math.Log.
+// floatPos returns a uniform draw in (0, 1], safe for a logarithm.
 func (r *rng) floatPos() float64 { return float64(r.pcg.Uint64()>>11+1) * 0x1p-53 }
 
 // expo returns an exponential draw with mean 1.
-func (r *rng) expo() float64 { return -math.Log(r.floatPos()) }
+func (r *rng) expo() float64 { return -flog(r.floatPos()) }
 
 // intn returns a uniform integer in [0, n) for n > 0 (Lemire's multiply-shift; the bias of
 // at most n/2^64 is irrelevant here).
@@ -61,13 +61,13 @@ func (r *rng) norm() float64 {
 		return r.spare
 	}
 	for {
-		u := 2*r.float() - 1
-		v := 2*r.float() - 1
+		u := float64(2*r.float()) - 1
+		v := float64(2*r.float()) - 1
 		s := float64(u*u) + float64(v*v)
 		if s >= 1 || s == 0 {
 			continue
 		}
-		f := math.Sqrt(-2 * math.Log(s) / s)
+		f := math.Sqrt(-2 * flog(s) / s)
 		r.spare, r.hasSpare = float64(v*f), true
 		return float64(u * f)
 	}
