@@ -19,8 +19,10 @@ type market struct {
 	tick   int64 // tick in keys (≥ 1)
 	lot    int32 // lot decimals
 	step   decimal.Decimal
-	maker  decimal.Decimal // fee percent
-	taker  decimal.Decimal
+	// stepIsLot: the quantity step is 10^-lot, so truncating to lot decimals is enough.
+	stepIsLot bool
+	maker     decimal.Decimal // fee percent
+	taker     decimal.Decimal
 
 	last    decimal.Decimal
 	lastKey tradeKey
@@ -73,6 +75,7 @@ func newMarket(p feed.Pair, info *feed.PairInfo, cfg *Config) *market {
 	if info.LotStep.Sign() > 0 {
 		m.step = info.LotStep
 	}
+	m.stepIsLot = m.step.Equal(decimal.New(1, -m.lot))
 	m.maker, m.taker = cfg.feePercents(info)
 	m.depth = cfg.BookDepth
 	return m
@@ -83,7 +86,7 @@ func (m *market) bookUsable() bool { return m.book != nil && m.bookOK }
 // truncLot truncates q down to the pair's quantity step.
 func (m *market) truncLot(q decimal.Decimal) decimal.Decimal {
 	t := q.Truncate(m.lot)
-	if !m.step.Equal(decimal.New(1, -m.lot)) && m.step.Sign() > 0 {
+	if !m.stepIsLot {
 		t = q.Div(m.step).Floor().Mul(m.step).Truncate(m.lot)
 	}
 	if t.Exponent() != -m.lot {

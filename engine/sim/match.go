@@ -506,16 +506,22 @@ func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liqui
 	if liq == strategy.Maker {
 		pct = m.maker
 	}
-	short := false
-	if o.o.Side == feed.Buy {
-		qty, short = e.affordable(o, price, qty, pct)
-		if qty.Sign() <= 0 {
-			e.finish(o, strategy.StatusCanceled, reasonFundsFill)
-			return decimal.Zero
-		}
-	}
 	cost := price.Mul(qty)
 	fee := Fee(cost, pct, m.info.CostDecimals)
+	short := false
+	if o.o.Side == feed.Buy {
+		_, res, _ := e.led.Reservation(o.o.ID)
+		have := res.Add(e.led.Balance(m.info.Quote).Free())
+		if cost.Add(fee).Cmp(have) > 0 {
+			qty, short = e.affordable(m, price, pct, have), true
+			if qty.Sign() <= 0 {
+				e.finish(o, strategy.StatusCanceled, reasonFundsFill)
+				return decimal.Zero
+			}
+			cost = price.Mul(qty)
+			fee = Fee(cost, pct, m.info.CostDecimals)
+		}
+	}
 	err := e.led.Trade(ledger.Trade{
 		Order: o.o.ID, Pair: m.pair, Base: m.info.Base, Quote: m.info.Quote, Side: o.o.Side,
 		Price: price, Qty: qty, Cost: cost, Fee: fee,
@@ -546,33 +552,26 @@ func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liqui
 		return qty
 	}
 	_, need := e.required(o, rem)
-	if _, have, ok := e.led.Reservation(o.o.ID); ok && need.Cmp(have) < 0 {
+	if _, held, ok := e.led.Reservation(o.o.ID); ok && need.Cmp(held) < 0 {
 		_ = e.led.Resize(o.o.ID, need) // shrinking never fails
 	}
 	e.emit(o, "")
 	return qty
 }
 
-// affordable cuts a buy of qty at price to what the order's reservation plus the free quote
-// balance can pay, fee included; short reports a cut.
-func (e *Exchange) affordable(o *order, price, qty, pct decimal.Decimal) (decimal.Decimal, bool) {
-	m := o.m
-	_, res, _ := e.led.Reservation(o.o.ID)
-	b := e.led.Balance(m.info.Quote)
-	have := res.Add(b.Free())
+// affordable is the largest quantity (on the lot grid) of a buy at price whose cost plus fee
+// is at most have.
+func (e *Exchange) affordable(m *market, price, pct, have decimal.Decimal) decimal.Decimal {
 	need := func(q decimal.Decimal) decimal.Decimal {
 		c := price.Mul(q)
 		return c.Add(Fee(c, pct, m.info.CostDecimals))
-	}
-	if need(qty).Cmp(have) <= 0 {
-		return qty, false
 	}
 	unit := price.Add(price.Mul(pct).Shift(-2))
 	q := m.truncLot(have.Div(unit))
 	for q.Sign() > 0 && need(q).Cmp(have) > 0 {
 		q = m.truncLot(q.Sub(m.step))
 	}
-	return q, true
+	return q
 }
 
 // finish ends an order: off every list, reservation released, a final update, and its
