@@ -196,6 +196,7 @@ func (d *Decoder) object(want feed.API, frame []byte, recv time.Time, dst []feed
 		seen   uint8
 		others uint64
 		f      = v2Frame{dataAt: -1, n0: n0}
+		name   string // the method or event
 	)
 	for n := 0; ; n++ {
 		key, more, err := s.nextKey(n)
@@ -271,10 +272,12 @@ func (d *Decoder) object(want feed.API, frame []byte, recv time.Time, dst []feed
 			} else if err := s.skip(); err != nil {
 				return dst, want, inPath(err, "data")
 			}
-		default: // method, event: read by encoding/json later
-			if err := s.skip(); err != nil {
-				return dst, want, err
+		case keyMethod, keyEvent:
+			v, err := s.str()
+			if err != nil {
+				return dst, want, inPath(err, string(key))
 			}
+			name = controlName(v)
 		}
 	}
 	s.close()
@@ -288,7 +291,7 @@ func (d *Decoder) object(want feed.API, frame []byte, recv time.Time, dst []feed
 			return dst, feed.APIV1, &DecodeError{Reason: ReasonShape, Offset: 0, Msg: `an object with "method" is a v2 frame, not v1`}
 		}
 		clear(dst[n0:])
-		out, err := d.v2Method(frame, recv, dst[:n0])
+		out, err := d.v2Method(frame, name, recv, dst[:n0])
 		return out, feed.APIV2, err
 	case seen&keyChannel != 0:
 		if want == feed.APIV1 {
@@ -301,10 +304,31 @@ func (d *Decoder) object(want feed.API, frame []byte, recv time.Time, dst []feed
 		if want == feed.APIV2 {
 			return dst, feed.APIV2, &DecodeError{Reason: ReasonShape, Offset: 0, Msg: `an object with "event" is a v1 frame, not v2`}
 		}
-		out, err := d.v1Event(frame, recv, dst)
+		out, err := d.v1Event(frame, name, recv, dst)
 		return out, feed.APIV1, err
 	}
 	return dst, want, &DecodeError{Reason: ReasonShape, Offset: 0, Msg: `object has no "channel", "method" or "event" key`}
+}
+
+// controlName returns a method or event name, without allocating for the known ones.
+func controlName(b []byte) string {
+	switch string(b) {
+	case "heartbeat":
+		return "heartbeat"
+	case "pong":
+		return "pong"
+	case "subscribe":
+		return "subscribe"
+	case "unsubscribe":
+		return "unsubscribe"
+	case "systemStatus":
+		return "systemStatus"
+	case "subscriptionStatus":
+		return "subscriptionStatus"
+	case "error":
+		return "error"
+	}
+	return string(b)
 }
 
 // v2ChannelName classifies a v2 channel name.

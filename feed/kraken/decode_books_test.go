@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -81,7 +82,8 @@ func readFixture(t testing.TB, rel string) []fixtureLine {
 type bookReplay struct {
 	t          testing.TB
 	name       string
-	precision  map[feed.Pair][2]int32
+	pairs      *Pairs
+	precision  map[feed.Pair][2]int32 // from instrument messages
 	ackDepth   map[feed.Pair]int
 	books      map[bookKey]*feed.Book
 	updates    int // non-snapshot messages whose checksum was verified
@@ -95,11 +97,7 @@ type bookKey struct {
 }
 
 func newBookReplay(t testing.TB, name string) *bookReplay {
-	r := &bookReplay{t: t, name: name, precision: map[feed.Pair][2]int32{}, ackDepth: map[feed.Pair]int{}, books: map[bookKey]*feed.Book{}}
-	if info, ok := DefaultPairs().Lookup("BTC/USD"); ok {
-		r.precision["BTC/USD"] = [2]int32{info.PriceDecimals, info.LotDecimals}
-	}
-	return r
+	return &bookReplay{t: t, name: name, pairs: DefaultPairs(), precision: map[feed.Pair][2]int32{}, ackDepth: map[feed.Pair]int{}, books: map[bookKey]*feed.Book{}}
 }
 
 func (r *bookReplay) event(line int, ev *feed.Event) {
@@ -134,11 +132,17 @@ func (r *bookReplay) event(line int, ev *feed.Event) {
 		if !u.HasChecksum {
 			return
 		}
-		pd, qd := int32(-1), int32(-1)
-		if p, ok := r.precision[ev.Pair]; ok && ev.API == feed.APIV2 {
-			pd, qd = p[0], p[1]
+		// The wire text first (v1, verbatim v2); for v2 re-serialised by a float round trip,
+		// the pair's precision (instrument message, else the built-in table).
+		got := Checksum(b, -1, -1)
+		if got != u.Checksum && ev.API == feed.APIV2 {
+			if p, ok := r.precision[ev.Pair]; ok {
+				got = Checksum(b, p[0], p[1])
+			} else if info, ok := r.pairs.Lookup(ev.Pair); ok {
+				got = Checksum(b, info.PriceDecimals, info.LotDecimals)
+			}
 		}
-		if got := Checksum(b, pd, qd); got != u.Checksum {
+		if got != u.Checksum {
 			r.mismatches++
 			r.t.Errorf("%s:%d: %s %s checksum %d, want %d", r.name, line, ev.API, ev.Pair, got, u.Checksum)
 		}
@@ -160,6 +164,9 @@ func TestBookStreamsChecksum(t *testing.T) {
 		{"python-kraken-sdk/orderbook-v2.jsonl", 509},
 		{"cryptofeed/KRAKEN.ws.50.0.jsonl", 4269},
 		{"gocryptotrader/v1-book-captures-2023-07-25.jsonl", 16},
+		// Kraken's v2 book page: MATIC/USD snapshot (2439117997) and update (2114181697),
+		// printed without trailing zeros, so only precision 4/8 reproduces them.
+		{"docs/docs-v2-examples.jsonl", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -184,6 +191,76 @@ func TestBookStreamsChecksum(t *testing.T) {
 			}
 			if st := d.Stats(); st.Malformed.Total() != 0 {
 				t.Errorf("malformed frames: %+v", st.Malformed)
+			}
+		})
+	}
+}
+
+// TestChecksumVectorsThroughDecoder turns Kraken's four documented checksum examples
+// (testdata/checksum-vectors.json) into snapshot frames of the right API, decodes them and
+// checks the checksum of the resulting book.
+func TestChecksumVectorsThroughDecoder(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "checksum-vectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Vectors []struct {
+			Name           string
+			API            string
+			PricePrecision *int32      `json:"price_precision"`
+			QtyPrecision   *int32      `json:"qty_precision"`
+			Asks           [][2]string `json:"asks_low_to_high"`
+			Bids           [][2]string `json:"bids_high_to_low"`
+			Expected       uint32      `json:"expected_crc32"`
+		}
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Vectors) != 4 {
+		t.Fatalf("%d vectors, want 4", len(file.Vectors))
+	}
+	for _, v := range file.Vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			var b bytes.Buffer
+			levels := func(rows [][2]string, v2 bool) {
+				for i, r := range rows {
+					if i > 0 {
+						b.WriteByte(',')
+					}
+					if v2 {
+						fmt.Fprintf(&b, `{"price":%s,"qty":%s}`, r[0], r[1])
+					} else {
+						fmt.Fprintf(&b, `[%q,%q,"1582905486.493008"]`, r[0], r[1])
+					}
+				}
+			}
+			pd, qd := int32(-1), int32(-1)
+			if v.API == "v2" {
+				b.WriteString(`{"channel":"book","type":"snapshot","data":[{"symbol":"BTC/USD","bids":[`)
+				levels(v.Bids, true)
+				b.WriteString(`],"asks":[`)
+				levels(v.Asks, true)
+				fmt.Fprintf(&b, `],"checksum":%d}]}`, v.Expected)
+				pd, qd = *v.PricePrecision, *v.QtyPrecision
+			} else {
+				b.WriteString(`[0,{"as":[`)
+				levels(v.Asks, false)
+				b.WriteString(`],"bs":[`)
+				levels(v.Bids, false)
+				b.WriteString(`]},"book-10","XBT/USD"]`)
+			}
+			evs, err := NewDecoder().Decode(b.Bytes(), time.Time{}, nil)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, b.Bytes())
+			}
+			book := feed.NewBook(evs[0].Pair, 10)
+			if err := book.Apply(evs[0].Book); err != nil {
+				t.Fatal(err)
+			}
+			if got := Checksum(book, pd, qd); got != v.Expected {
+				t.Errorf("checksum %d, want %d", got, v.Expected)
 			}
 		})
 	}

@@ -368,6 +368,13 @@ func (s *scanner) num() ([]byte, error) {
 		}
 	}
 	s.i = i
+	if i < len(b) {
+		switch c := b[i]; c {
+		case ' ', '\t', '\n', '\r', ',', ']', '}':
+		default:
+			return nil, s.errf(ReasonSyntax, "unexpected %s after a number", describeByte(c))
+		}
+	}
 	return b[start:i], nil
 }
 

@@ -35,15 +35,25 @@ type v1SubscriptionJSON struct {
 var v1EventKeys = []string{"event", "connectionID", "status", "version", "reqid", "channelID", "channelName", "pair", "subscription", "errorMessage", "upcoming_maintenance", "emergency"}
 
 // v1Event decodes a v1 event object.
-func (d *Decoder) v1Event(frame []byte, recv time.Time, dst []feed.Event) ([]feed.Event, error) {
+func (d *Decoder) v1Event(frame []byte, name string, recv time.Time, dst []feed.Event) ([]feed.Event, error) {
+	ev := feed.Event{API: feed.APIV1, Recv: recv}
+	switch name {
+	case "heartbeat":
+		// Once a second on every idle connection: no need for encoding/json.
+		ev.Kind = feed.KindHeartbeat
+		d.countUnknownKeys(frame, v1EventKeys)
+		return append(dst, ev), nil
+	case "pong", "error", "systemStatus", "subscriptionStatus":
+	default:
+		// Requests echoed back, private events: not ours, and their shapes differ.
+		d.unknown(feed.APIV1, "event", name)
+		return dst, nil
+	}
 	var m v1EventJSON
 	if err := unmarshal(frame, &m); err != nil {
 		return dst, err
 	}
-	ev := feed.Event{API: feed.APIV1, Recv: recv}
-	switch m.Event {
-	case "heartbeat":
-		ev.Kind = feed.KindHeartbeat
+	switch name {
 	case "pong":
 		id, has, err := reqID(m.ReqID, "reqid")
 		if err != nil {
@@ -70,9 +80,6 @@ func (d *Decoder) v1Event(frame []byte, recv time.Time, dst []feed.Event) ([]fee
 			return dst, err
 		}
 		ev.Kind, ev.Ack, ev.Pair = feed.KindAck, ack, ack.Pair
-	default:
-		d.unknown(feed.APIV1, "event", m.Event)
-		return dst, nil
 	}
 	d.countUnknownKeys(frame, v1EventKeys)
 	return append(dst, ev), nil

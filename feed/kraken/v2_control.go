@@ -15,7 +15,7 @@ type v2AckJSON struct {
 	ReqID   json.Number     `json:"req_id"`
 	Success *bool           `json:"success"`
 	Error   string          `json:"error"`
-	Symbol  string          `json:"symbol"`
+	Symbol  json.RawMessage `json:"symbol"` // a string on public acks; not read otherwise
 	Status  string          `json:"status"`
 	TimeIn  string          `json:"time_in"`
 	TimeOut string          `json:"time_out"`
@@ -38,10 +38,16 @@ type v2AckResultJSON struct {
 // v2Method decodes a frame with "method": an ack (KindAck), a pong (KindPong) or the failure
 // of another request, such as a rejected ping (KindError). Acks are one per symbol; correlate
 // them by ReqID, not by Method (Kraken answers a failed unsubscribe with "method":"subscribe").
-func (d *Decoder) v2Method(frame []byte, recv time.Time, dst []feed.Event) ([]feed.Event, error) {
+func (d *Decoder) v2Method(frame []byte, method string, recv time.Time, dst []feed.Event) ([]feed.Event, error) {
 	var m v2AckJSON
 	if err := unmarshal(frame, &m); err != nil {
 		return dst, err
+	}
+	var symbol string
+	if len(m.Symbol) > 0 && m.Symbol[0] == '"' {
+		if err := json.Unmarshal(m.Symbol, &symbol); err != nil {
+			return dst, inPath(jsonError(err), "symbol")
+		}
 	}
 	ack := &feed.Ack{Method: m.Method, Error: m.Error, Status: m.Status, Success: m.Success == nil || *m.Success}
 	if m.Success == nil && m.Error != "" {
@@ -57,8 +63,7 @@ func (d *Decoder) v2Method(frame []byte, recv time.Time, dst []feed.Event) ([]fe
 	if ack.TimeOut, err = optTime(m.TimeOut, "time_out"); err != nil {
 		return dst, err
 	}
-	symbol := m.Symbol
-	if len(m.Result) > 0 && m.Result[0] == '{' {
+	if len(m.Result) > 0 && m.Result[0] == '{' && (method == "subscribe" || method == "unsubscribe") {
 		var r v2AckResultJSON
 		if err := json.Unmarshal(m.Result, &r); err != nil {
 			return dst, inPath(jsonError(err), "result")
@@ -83,14 +88,14 @@ func (d *Decoder) v2Method(frame []byte, recv time.Time, dst []feed.Event) ([]fe
 	ack.Pair = d.ackPair(feed.APIV2, symbol)
 	ev := feed.Event{API: feed.APIV2, Pair: ack.Pair, Time: ack.TimeOut, Recv: recv, Ack: ack}
 	switch {
-	case m.Method == "pong":
+	case method == "pong":
 		ev.Kind = feed.KindPong
-	case m.Method == "subscribe" || m.Method == "unsubscribe":
+	case method == "subscribe" || method == "unsubscribe":
 		ev.Kind = feed.KindAck
 	case !ack.Success:
 		ev.Kind = feed.KindError
 	default:
-		d.unknown(feed.APIV2, "method", m.Method)
+		d.unknown(feed.APIV2, "method", method)
 		return dst, nil
 	}
 	d.countUnknownKeys(frame, v2AckKeys)
