@@ -78,8 +78,8 @@ func TestPairIndependence(t *testing.T) {
 		reversed.Pairs = append(reversed.Pairs, all.Pairs[i])
 	}
 	alone := Config{Seed: 7, Pairs: all.Pairs[2:3]} // SOL/USD
-	full := generate(t, all, 40_000)
-	r := generate(t, reversed, 40_000)
+	full := generate(t, all, 20_000)
+	r := generate(t, reversed, 20_000)
 	if i := firstDiff(t, full, r); i >= 0 {
 		t.Fatalf("config order changed event %d:\n%s\n%s", i, eventString(&full[i]), eventString(&r[i]))
 	}
