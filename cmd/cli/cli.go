@@ -130,6 +130,7 @@ ever sent.`,
 func commands(a *app) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCmd(a),
+		newDecodeCmd(a),
 		newPairsCmd(a),
 	}
 }
