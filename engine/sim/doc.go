@@ -23,7 +23,9 @@
 //
 //  1. requests whose arrival time is at or before the event's time arrive, in order;
 //  2. the event itself: a trade can fill orders and trigger stops, a book message updates the
-//     exchange's copy of the book, status and instrument messages change what may trade;
+//     exchange's copy of the book, status messages and the status of pairs in instrument
+//     messages change what may trade (other instrument fields are not applied: pair rules
+//     come from the lookup given to New);
 //  3. GTD orders whose expire time is at or before the event's time expire.
 //
 // A strategy reacts to an event after OnEvent has processed it, so an order it submits then
@@ -64,7 +66,8 @@
 //     queue ahead is the book's quantity at that price when the order started resting; trades
 //     at the price reduce it, and a book update showing less at that price lowers it (the
 //     orders ahead are in the book, so the queue cannot exceed it). With no usable book the
-//     queue is unknown and the order must be traded through;
+//     queue is unknown and the order must be traded through, until a book snapshot arrives:
+//     then everything the book shows at its price is assumed to be ahead of it;
 //   - one printed trade is shared among this account's orders, best price first, then in
 //     arrival order; the same printed quantity never fills two orders.
 //
@@ -107,7 +110,7 @@
 // Config.Model changes the fill rules so that reports can show the band of PnL that fill
 // assumptions alone explain: Optimistic fills a resting order completely as soon as a trade
 // touches its price (no queue, no printed-quantity cap) and uses no slippage. Pessimistic
-// fills a resting order only from trades strictly through it and for at most
+// fills a resting order only from trades at least one tick through it and for at most
 // Config.PessimisticFraction (default one half) of each print; when taking it sees only that
 // fraction of each book level; and it doubles the slippage. Every fill names its model and
 // evidence in strategy.Provenance: "default", "optimistic" or "pessimistic" for resting

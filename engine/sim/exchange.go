@@ -49,7 +49,8 @@ const (
 //
 // An Exchange is not safe for concurrent use: one engine worker owns it and calls every
 // method from its goroutine. The slice returned by OnEvent and Advance is owned by the
-// Exchange and valid only until its next call of either; copy what must be kept.
+// Exchange and valid only until the next OnEvent or Advance (Submit, Cancel, CancelAll, Amend
+// and the queries do not touch it); copy what must be kept.
 type Exchange struct {
 	cfg     Config
 	log     *zap.Logger
@@ -125,6 +126,7 @@ type order struct {
 	queue      decimal.Decimal // base ahead of the order at its price (real book orders)
 	queue0     decimal.Decimal // queue ahead when it started resting
 	queueKnown bool
+	lateQueue  bool // queue first estimated from a snapshot after it started resting
 
 	noMatchEv  uint64 // must not match this event (created while processing it)
 	cancelling bool
@@ -470,7 +472,10 @@ func (e *Exchange) OnEvent(ev *feed.Event) []Report {
 		if ev.Instrument != nil {
 			for i := range ev.Instrument.Pairs {
 				pi := &ev.Instrument.Pairs[i]
-				if m, ok := e.markets[pi.Pair]; ok && pi.Status != "" {
+				if pi.Status == "" {
+					continue
+				}
+				if m := e.market(pi.Pair); m != nil {
 					m.status = pi.Status
 				}
 			}

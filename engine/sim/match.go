@@ -130,7 +130,7 @@ func (e *Exchange) placeLimit(o *order) {
 func (e *Exchange) rest(o *order) {
 	m := o.m
 	side := o.o.Side
-	o.queueKnown = m.bookUsable()
+	o.queueKnown, o.lateQueue = m.bookUsable(), false
 	o.queue, o.queue0 = decimal.Zero, decimal.Zero
 	if o.queueKnown {
 		o.queue = m.levelQty(side, o.limitKey)
@@ -281,7 +281,8 @@ func (e *Exchange) matchResting(m *market, t *feed.Trade, p tradeKey, k listKind
 		case Optimistic:
 			q = rem
 		case Pessimistic:
-			if !through {
+			// At least one full tick through, even for a wire price between ticks.
+			if (k == inBids && !p.le(o.limitKey-m.tick)) || (k == inAsks && !p.ge(o.limitKey+m.tick)) {
 				continue
 			}
 			q = decimal.Min(rem, m.truncLot(t.Qty.Mul(e.frac)).Sub(used))
@@ -308,6 +309,8 @@ func (e *Exchange) matchResting(m *market, t *feed.Trade, p tradeKey, k listKind
 		}
 		if !o.queueKnown && e.cfg.Model == Conservative {
 			prov.Note = "queue unknown: traded through"
+		} else if o.lateQueue && e.cfg.Model == Conservative {
+			prov.Note = "queue from a later snapshot"
 		}
 		used = used.Add(e.fill(o, o.limit, q, strategy.Maker, prov))
 	}
@@ -719,7 +722,7 @@ func (e *Exchange) applyAmend(o *order, a Amendment) {
 		e.prio++
 		o.prio = e.prio
 		if wasOn == inBids || wasOn == inAsks {
-			o.queueKnown = m.bookUsable()
+			o.queueKnown, o.lateQueue = m.bookUsable(), false
 			o.queue = decimal.Zero
 			if o.queueKnown {
 				o.queue = m.levelQty(o.o.Side, o.limitKey)
@@ -839,9 +842,17 @@ func (e *Exchange) requeue(m *market, list []*order, levels []feed.BookLevel) {
 	}
 }
 
+// requeueAll bounds every resting order's queue by a new snapshot. An order whose queue was
+// unknown (it started resting without a book) now assumes everything the book shows at its
+// price is ahead of it: the most there can be.
 func (e *Exchange) requeueAll(m *market, list []*order, side feed.Side) {
 	for _, o := range list {
-		if o.queueKnown && o.queue.Sign() > 0 {
+		if !o.queueKnown {
+			o.queueKnown, o.lateQueue = true, true
+			o.queue = m.levelQty(side, o.limitKey)
+			continue
+		}
+		if o.queue.Sign() > 0 {
 			if q := m.levelQty(side, o.limitKey); q.Cmp(o.queue) < 0 {
 				o.queue = q
 			}
