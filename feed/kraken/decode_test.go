@@ -2,6 +2,7 @@ package kraken
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -409,5 +410,59 @@ func TestUnixTimeAndRFC3339(t *testing.T) {
 				t.Errorf("rfc3339(%q) = %v, time.Parse says %v", tt.in, got, want)
 			}
 		}
+	}
+}
+
+// The full real instrument snapshot (683 pairs, 2024-03) decodes exactly. It is CC BY-ND, so
+// it is read from the shared fixtures and the test skips without them.
+func TestDecodeInstrumentSnapshot(t *testing.T) {
+	frame, err := os.ReadFile(fixturePath(t, "kraken-data-recorder/instrument_snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDecoder()
+	evs, err := d.Decode(frame, time.Time{}, nil)
+	if err != nil || len(evs) != 1 || evs[0].Kind != feed.KindInstrument {
+		t.Fatalf("%d events, %v", len(evs), err)
+	}
+	in := evs[0].Instrument
+	if !in.Snapshot || len(in.Pairs) != 683 {
+		t.Fatalf("snapshot %v, %d pairs; want a snapshot of 683", in.Snapshot, len(in.Pairs))
+	}
+	byPair := map[feed.Pair]feed.PairInfo{}
+	status := map[feed.PairStatus]int{}
+	for _, p := range in.Pairs {
+		byPair[p.Pair] = p
+		status[p.Status]++
+		if p.Base+"/"+p.Quote != string(p.Pair) || p.LotStep.Sign() <= 0 || p.Tick.Sign() <= 0 {
+			t.Errorf("%s: %+v", p.Pair, p)
+		}
+	}
+	if status[feed.PairOnline] != 672 || status[feed.PairReduceOnly] != 9 || status[feed.PairCancelOnly] != 2 {
+		t.Errorf("statuses %v", status)
+	}
+	for _, tt := range []struct {
+		pair                        feed.Pair
+		ws                          string
+		pd, ld, cd                  int32
+		tick, step, orderMin, costM string
+	}{
+		{"BTC/USD", "XBT/USD", 1, 8, 5, "0.1", "0.00000001", "0.0001", "0.5"},
+		{"ETH/BTC", "ETH/XBT", 5, 8, 10, "0.00001", "0.00000001", "0.002", "0.00002"},
+		{"DOGE/USD", "XDG/USD", 7, 8, 9, "0.0000001", "0.00000001", "60", "0.5"},
+	} {
+		p, ok := byPair[tt.pair]
+		if !ok {
+			t.Errorf("%s missing", tt.pair)
+			continue
+		}
+		if p.WSName != tt.ws || p.PriceDecimals != tt.pd || p.LotDecimals != tt.ld || p.CostDecimals != tt.cd ||
+			!p.Tick.Equal(decimal.RequireFromString(tt.tick)) || !p.LotStep.Equal(decimal.RequireFromString(tt.step)) ||
+			!p.OrderMin.Equal(decimal.RequireFromString(tt.orderMin)) || !p.CostMin.Equal(decimal.RequireFromString(tt.costM)) {
+			t.Errorf("%s: %+v", tt.pair, p)
+		}
+	}
+	if st := d.Stats(); st.UnknownFields != 0 || st.Malformed.Total() != 0 {
+		t.Errorf("stats %+v", st)
 	}
 }
