@@ -28,7 +28,10 @@ func TestMain(m *testing.M) {
 		crashChild()
 		return
 	}
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		removeBenchFiles()
+		os.Exit(code)
+	}))
 }
 
 // testFrame returns frame i of a deterministic sequence: mostly trade-like JSON, now and
