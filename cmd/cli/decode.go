@@ -12,6 +12,7 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/tape"
 	"github.com/spf13/cobra"
 )
 
@@ -28,9 +29,10 @@ also as "-") and prints each normalised event as one JSON object per line: kind,
 spelling), time, and the event's fields, with prices and quantities as decimal strings at the
 precision Kraken sent them. v1 and v2 are told apart frame by frame.
 
-A line is either a raw frame or a fixture wrapper {"ts":…,"dir":"in"|"out","msg":<frame>}; wrapper
-lines with "dir":"out" are client requests and are skipped. Bad lines are reported on standard error
-with their line number and skipped.
+A line is a raw frame, a recording line {"recv":<ns>,"api":…,"conn":…,"raw":<frame>} (a decompressed
+tape segment), or a fixture wrapper {"ts":…,"dir":"in"|"out","msg":<frame>}; wrapper lines with
+"dir":"out" are client requests and are skipped. Bad lines are reported on standard error with their
+line number and skipped.
 
 With --books, decode also maintains an order book per (api, pair, depth) — depth from the v1 channel
 name (book-1000) or the subscription ack, else 10 — and verifies Kraken's CRC32 checksum after every
@@ -40,6 +42,7 @@ built-in pair table). A book that mismatches is reported once and skipped until 
 Exit codes: 0 ok; 3 some checksum mismatched; 4 some line could not be decoded (3 wins over 4).`,
 		Example: `  papertrade decode capture.jsonl
   papertrade decode --books --quiet fixtures/*.jsonl
+  zstd -dc recording/2026-10-06/*.jsonl.zst | papertrade decode --books -q -
   websocat wss://ws.kraken.com/v2 | papertrade decode -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDecode(cmd.Context(), a, args, opts)
@@ -132,6 +135,40 @@ func (r *decodeRun) input(ctx context.Context, name string) error {
 	return nil
 }
 
+// decodeTapeLine recognises a recording line (feed/tape's format, as in a decompressed
+// segment): {"recv":<ns>,"api":…,"conn":…,"raw"|"text"|"b64":…}. Kraken frames have no
+// top-level "recv", so a line that does not parse as one is left alone.
+func decodeTapeLine(line []byte) (frame []byte, recv time.Time, ok bool) {
+	if line[0] != '{' || !bytes.Contains(line, []byte(`"recv"`)) {
+		return nil, time.Time{}, false
+	}
+	f, err := tape.ParseLine(line)
+	if err != nil {
+		return nil, time.Time{}, false
+	}
+	return f.Raw, f.Recv, true
+}
+
+// decodeFixtureLine unwraps a fixture line {"ts":…,"dir":…,"msg":<frame>} (skip is true for
+// client requests, "dir":"out"); any other line is returned as the frame itself.
+func decodeFixtureLine(line []byte) (frame []byte, recv time.Time, skip bool) {
+	if line[0] != '{' || !bytes.Contains(line, []byte(`"msg"`)) {
+		return line, time.Time{}, false
+	}
+	var w decodeWrapper
+	if json.Unmarshal(line, &w) != nil || w.Msg == nil {
+		return line, time.Time{}, false
+	}
+	if w.Dir == "out" {
+		return nil, time.Time{}, true
+	}
+	var ts string
+	if json.Unmarshal(w.TS, &ts) == nil && ts != "" {
+		recv, _ = kraken.ParseUnixTime(ts)
+	}
+	return w.Msg, recv, false
+}
+
 // decodeWrapper is the fixture line format; Msg is nil for a raw frame.
 type decodeWrapper struct {
 	Dir string          `json:"dir"`
@@ -144,18 +181,11 @@ func (r *decodeRun) line(label string, n int, line []byte) error {
 	if len(line) == 0 {
 		return nil
 	}
-	frame, recv := line, time.Time{}
-	if line[0] == '{' && bytes.Contains(line, []byte(`"msg"`)) {
-		var w decodeWrapper
-		if json.Unmarshal(line, &w) == nil && w.Msg != nil {
-			if w.Dir == "out" {
-				return nil
-			}
-			frame = w.Msg
-			var ts string
-			if json.Unmarshal(w.TS, &ts) == nil && ts != "" {
-				recv, _ = kraken.ParseUnixTime(ts)
-			}
+	frame, recv, ok := decodeTapeLine(line)
+	if !ok {
+		var skip bool
+		if frame, recv, skip = decodeFixtureLine(line); skip {
+			return nil
 		}
 	}
 	var err error

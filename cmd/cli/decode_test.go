@@ -146,3 +146,19 @@ func TestDecodeMissingFile(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// Lines of a decompressed recording (feed/tape) decode with their receive time.
+func TestDecodeTapeLines(t *testing.T) {
+	in := strings.Join([]string{
+		`{"recv":1700000000123456789,"api":"v2","conn":0,"raw":{"channel":"heartbeat"}}`,
+		`{"recv":1700000001000000000,"api":"v1","conn":1,"text":"CloudFlare WebSocket proxy restarting"}`,
+		`{"recv":1700000002000000000,"api":"v1","conn":1,"raw":[0,[["5541.20000","0.15850568","1534614057.321597","s","l",""]],"trade","XBT/USD"]}`,
+	}, "\n")
+	code, out, errOut := runDecodeCmd(t, in)
+	want := `{"kind":"heartbeat","api":"v2","recv":"2023-11-14T22:13:20.123456789Z"}
+{"kind":"trade","api":"v1","pair":"BTC/USD","time":"2018-08-18T17:40:57.321597Z","recv":"2023-11-14T22:13:22Z","side":"sell","ord_type":"limit","price":"5541.20000","qty":"0.15850568"}
+`
+	if code != ExitBadInput || out != want || !strings.Contains(errOut, `<stdin>:2: kraken: frame at byte 0: not JSON: "CloudFlare WebSocket proxy restarting"`) {
+		t.Errorf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, out, want, errOut)
+	}
+}
