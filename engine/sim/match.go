@@ -203,7 +203,7 @@ func (e *Exchange) onTrade(pair feed.Pair, t *feed.Trade) {
 		return
 	}
 	pk, exact, ok := toKey(t.Price, m.scale)
-	if !ok || pk <= 0 || t.Qty.Sign() < 0 {
+	if !ok || pk <= 0 || t.Qty.Sign() <= 0 {
 		e.bad++
 		if ce := e.log.Check(zap.DebugLevel, "sim: unusable trade"); ce != nil {
 			ce.Write(zap.String("pair", string(pair)), zap.Stringer("price", t.Price), zap.Stringer("qty", t.Qty))
