@@ -1,6 +1,10 @@
 package strategy
 
-import "github.com/shopspring/decimal"
+import (
+	"math"
+
+	"github.com/shopspring/decimal"
+)
 
 // These helpers turn a wanted price or quantity (often computed from float64 indicators)
 // into one the exchange accepts: on the price tick, on the lot step, above the minimums.
@@ -95,6 +99,18 @@ func (m MarketInfo) Mid() (mid decimal.Decimal, ok bool) {
 		return m.Last, true
 	}
 	return decimal.Decimal{}, false
+}
+
+// FloatPrice converts a price computed in float64 (an indicator value) to a decimal, rounded
+// to six decimals beyond the pair's price precision: enough to keep every tick, and it drops
+// the float noise that would otherwise push 99.80000000000001 a whole tick up in CeilPrice.
+// It returns zero for NaN and infinities, which no order should carry. Round the result
+// with FloorPrice, CeilPrice or RoundPrice before submitting.
+func (m MarketInfo) FloatPrice(x float64) decimal.Decimal {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return decimal.Zero
+	}
+	return decimal.NewFromFloat(x).Round(m.PriceDecimals + 6)
 }
 
 // floorTo returns the largest multiple of step that is <= x; x itself when step <= 0.

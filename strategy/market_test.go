@@ -1,6 +1,7 @@
 package strategy_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/papertrade/papertrade/feed"
@@ -104,5 +105,31 @@ func TestMarketMid(t *testing.T) {
 	m.Bid, m.Ask, m.HasBook = d("100.1"), d("100.4"), true
 	if got, ok := m.Mid(); !ok || !got.Equal(d("100.25")) {
 		t.Errorf("Mid from book = %s, %v", got, ok)
+	}
+}
+
+func TestMarketFloatPrice(t *testing.T) {
+	a, b := 0.1, 0.2
+	noisy := a + b // 0.30000000000000004 at run time
+	for _, tt := range []struct {
+		in   float64
+		want string
+	}{
+		{noisy, "0.3"},
+		{99.8499999, "99.8499999"},
+		{99.84999999, "99.85"},
+		{1e-9, "0"},
+		{math.NaN(), "0"},
+		{math.Inf(1), "0"},
+	} {
+		if got := btcusd.FloatPrice(tt.in); !got.Equal(d(tt.want)) {
+			t.Errorf("FloatPrice(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	if got := btcusd.CeilPrice(btcusd.FloatPrice(noisy)); !got.Equal(d("0.3")) {
+		t.Errorf("CeilPrice(FloatPrice(%v)) = %s", noisy, got)
+	}
+	if got := btcusd.CeilPrice(decimal.NewFromFloat(noisy)); !got.Equal(d("0.4")) {
+		t.Errorf("without FloatPrice the noise should cost a tick, got %s", got)
 	}
 }

@@ -56,9 +56,9 @@ func (v *view) CancelAll(pair feed.Pair) error {
 	}
 	c := v.c
 	c.actions = append(c.actions, Action{Time: c.now, Callback: v.cb, Op: "cancel-all", Pair: pair})
-	for _, o := range c.orders {
-		if o.status == strategy.StatusOpen && (pair == "" || o.Pair == pair) {
-			o.status = strategy.StatusCanceled
+	for _, o := range slices.Clone(c.open) {
+		if pair == "" || o.Pair == pair {
+			c.finish(o, strategy.StatusCanceled)
 			c.queued = append(c.queued, c.update(o, "User requested"))
 		}
 	}
@@ -152,7 +152,7 @@ func (v *view) Log() *zap.Logger {
 
 func (c *Context) balance(asset string) strategy.Balance {
 	b := strategy.Balance{Asset: asset, Total: c.balances[asset], Reserved: decimal.Zero}
-	for _, o := range c.orders {
+	for _, o := range c.open {
 		if o.status != strategy.StatusOpen {
 			continue
 		}
@@ -207,8 +207,8 @@ func (c *Context) position(pair feed.Pair) strategy.Position {
 
 func (c *Context) openOrders(pair feed.Pair) []strategy.Order {
 	var out []strategy.Order
-	for _, o := range c.orders {
-		if o.status == strategy.StatusOpen && (pair == "" || o.Pair == pair) {
+	for _, o := range c.open {
+		if pair == "" || o.Pair == pair {
 			out = append(out, o.Order)
 		}
 	}
@@ -249,6 +249,7 @@ func (c *Context) submit(cb string, o strategy.Order) (strategy.OrderID, error) 
 	c.actions = append(c.actions, act)
 	ord := &order{Order: o, status: strategy.StatusOpen, filled: decimal.Zero, cost: decimal.Zero, fee: decimal.Zero, seq: c.seq}
 	c.orders = append(c.orders, ord)
+	c.open = append(c.open, ord)
 	c.byID[o.ID] = ord
 	c.queued = append(c.queued, c.update(ord, ""))
 	return o.ID, nil
@@ -399,7 +400,7 @@ func (c *Context) cancel(cb string, id strategy.OrderID) error {
 	}
 	c.actions = append(c.actions, act)
 	o := c.byID[id]
-	o.status = strategy.StatusCanceled
+	c.finish(o, strategy.StatusCanceled)
 	c.queued = append(c.queued, c.update(o, "User requested"))
 	return nil
 }
@@ -458,6 +459,14 @@ func (c *Context) amend(cb string, id strategy.OrderID, qty, price decimal.Decim
 	return err
 }
 
+// finish gives an open order its final status and takes it off the open list.
+func (c *Context) finish(o *order, status strategy.OrderStatus) {
+	o.status = status
+	if i := slices.Index(c.open, o); i >= 0 {
+		c.open = slices.Delete(c.open, i, i+1)
+	}
+}
+
 // fill executes qty of o at price and delivers OnFill and OnOrder (and the conditional
 // close's acceptance).
 func (c *Context) fill(o *order, qty, price decimal.Decimal, liq strategy.Liquidity) error {
@@ -498,7 +507,7 @@ func (c *Context) fill(o *order, qty, price decimal.Decimal, liq strategy.Liquid
 	o.cost = o.cost.Add(cost)
 	o.fee = o.fee.Add(fee)
 	if o.filled.Equal(o.Qty) {
-		o.status = strategy.StatusClosed
+		c.finish(o, strategy.StatusClosed)
 	}
 	f := strategy.Fill{
 		OrderID: o.ID, UserRef: o.UserRef, Pair: o.Pair, Side: o.Side, Price: price, Qty: qty,
@@ -525,6 +534,7 @@ func (c *Context) fill(o *order, qty, price decimal.Decimal, liq strategy.Liquid
 		c.nextID++
 		cl.ID = strategy.OrderID(fmt.Sprintf("OTEST%d-CLOSE-%06d", c.nextID%10, c.nextID))
 		c.orders = append(c.orders, cl)
+		c.open = append(c.open, cl)
 		c.byID[cl.ID] = cl
 		return c.deliverUpdate(c.update(cl, ""))
 	}
@@ -535,7 +545,7 @@ func (c *Context) fill(o *order, qty, price decimal.Decimal, liq strategy.Liquid
 // order.
 func (c *Context) match(t feed.Trade) error {
 	avail := t.Qty
-	for _, o := range slices.Clone(c.orders) {
+	for _, o := range slices.Clone(c.open) {
 		if avail.Sign() <= 0 {
 			return nil
 		}
@@ -556,7 +566,7 @@ func (c *Context) match(t feed.Trade) error {
 			return err
 		}
 		if o.TimeInForce == strategy.IOC && o.status == strategy.StatusOpen {
-			o.status = strategy.StatusCanceled
+			c.finish(o, strategy.StatusCanceled)
 			if err := c.deliverUpdate(c.update(o, "IOC")); err != nil {
 				return err
 			}

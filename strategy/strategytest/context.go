@@ -178,6 +178,7 @@ type Context struct {
 	balances map[string]decimal.Decimal // totals
 	pos      map[feed.Pair]*strategy.Position
 	orders   []*order // every order, in submission order
+	open     []*order // the open ones, in submission order
 	byID     map[strategy.OrderID]*order
 	nextID   int
 	queued   []strategy.OrderUpdate // updates delivered at the next event
@@ -424,9 +425,9 @@ func (c *Context) begin(t time.Time) error {
 			}
 		}
 	}
-	for _, o := range c.orders {
-		if o.status == strategy.StatusOpen && o.TimeInForce == strategy.GTD && !c.now.Before(o.ExpireTime) {
-			o.status = strategy.StatusExpired
+	for _, o := range slices.Clone(c.open) {
+		if o.TimeInForce == strategy.GTD && !c.now.Before(o.ExpireTime) {
+			c.finish(o, strategy.StatusExpired)
 			c.queued = append(c.queued, c.update(o, ""))
 		}
 	}
@@ -492,7 +493,7 @@ func (c *Context) Cancelled(id strategy.OrderID, reason string) error {
 	if !ok || o.status != strategy.StatusOpen {
 		return fmt.Errorf("strategytest: Cancelled: order %s is not open", id)
 	}
-	o.status = strategy.StatusCanceled
+	c.finish(o, strategy.StatusCanceled)
 	return c.deliverUpdate(c.update(o, reason))
 }
 

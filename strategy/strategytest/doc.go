@@ -31,7 +31,7 @@
 // Run (or Check, which returns the problems instead of failing a test) creates instances
 // with a factory and runs them through a list of events in several ways: no events at all,
 // a normal run with matching, the same run twice (the orders, cancels and amends must be
-// identical), every order rejected, some orders rejected, orders filled in halves, and
+// identical), every order rejected, some orders rejected, orders filled in two halves, and
 // orders cancelled by the exchange. A conforming strategy returns no error and does not
 // panic in any of them, never uses a Context after its callback returned, and submits only
 // prices and quantities that respect the pair's precision.

@@ -40,7 +40,8 @@ func Run(t *testing.T, f strategy.Factory, params strategy.Params, events []feed
 //     Cancel and Amend fails with "EOrder:Unknown order".
 //   - SomeRejected: every third Submit fails with "EOrder:Insufficient funds", every other
 //     Cancel with "EOrder:Unknown order".
-//   - PartialFills: after each event every open order fills half of what remains.
+//   - PartialFills: after each event every open order fills in two parts: half of it after
+//     the first event it is open for, the rest after the next one.
 //   - ExchangeCancels: after each event the exchange cancels every open order.
 //
 // In all of them the strategy must return no error, not panic, not use a Context after its
@@ -127,26 +128,29 @@ var checks = []struct {
 		return err
 	}},
 	{"PartialFills", func(s *suite) error {
+		parts := make(map[strategy.OrderID]int)
 		_, err := s.runOnce(s.events, func(c *Context) error {
 			for _, o := range c.Open("") {
+				if st, _, _ := c.Status(o.ID); st != strategy.StatusOpen {
+					continue // cancelled by a callback of an earlier fill
+				}
+				m := c.markets[o.Pair].info
 				price := o.Price
 				if o.Type != strategy.Limit {
-					m := c.markets[o.Pair].info
 					if !m.HasLast {
 						continue
 					}
 					price = m.Last
 				}
 				_, filled, _ := c.Status(o.ID)
-				rem := o.Qty.Sub(filled)
-				half := c.markets[o.Pair].info.FloorQty(rem.Div(decimal.NewFromInt(2)))
-				if half.Sign() <= 0 {
-					half = rem
+				qty := o.Qty.Sub(filled) // the second part: the rest
+				if parts[o.ID] == 0 {
+					if half := m.FloorQty(qty.Div(decimal.NewFromInt(2))); half.Sign() > 0 {
+						qty = half
+					}
 				}
-				if st, _, _ := c.Status(o.ID); st != strategy.StatusOpen {
-					continue // cancelled by a callback of an earlier fill
-				}
-				if err := c.Fill(o.ID, half, price); err != nil {
+				parts[o.ID]++
+				if err := c.Fill(o.ID, qty, price); err != nil {
 					return err
 				}
 			}
