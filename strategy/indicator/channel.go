@@ -66,21 +66,31 @@ func newMonoQueue(n int, max bool) monoQueue {
 }
 
 func (q *monoQueue) push(i int, x float64, n int) {
+	size := len(q.idx)
 	// Drop the front once it is older than the window.
 	if q.size > 0 && q.idx[q.head] <= i-n {
-		q.head = (q.head + 1) % len(q.idx)
+		q.head++
+		if q.head == size {
+			q.head = 0
+		}
 		q.size--
 	}
 	// Drop from the back every value the new one dominates: they can never be the
 	// extreme again. Ties keep the newer value, which stays longest.
 	for q.size > 0 {
-		back := (q.head + q.size - 1) % len(q.idx)
+		back := q.head + q.size - 1
+		if back >= size {
+			back -= size
+		}
 		if q.max && q.val[back] > x || !q.max && q.val[back] < x {
 			break
 		}
 		q.size--
 	}
-	at := (q.head + q.size) % len(q.idx)
+	at := q.head + q.size
+	if at >= size {
+		at -= size
+	}
 	q.idx[at], q.val[at] = i, x
 	q.size++
 }
