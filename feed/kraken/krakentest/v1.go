@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken"
 )
 
 // Kraken's v1 error texts the server uses (PROTOCOL.md §2.1).
@@ -406,89 +407,24 @@ func appendV1Tail(b []byte, name string, ps *pairState) []byte {
 }
 
 func v1Trades(id int64, ps *pairState, recs []tradeRec) []byte {
-	b := make([]byte, 0, 48+80*len(recs))
-	b = append(b, '[')
-	b = strconv.AppendInt(b, id, 10)
-	b = append(b, ",["...)
-	for i, r := range recs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '[')
-		b = appendFixedQ(b, r.price, ps.v1PScale)
-		b = append(b, ',')
-		b = appendFixedQ(b, r.qty, ps.qScale)
-		b = append(b, ',')
-		b = appendV1Time(b, r.time)
-		b = append(b, ",\""...)
-		b = append(b, r.side.String()[0])
-		b = append(b, "\",\""...)
-		b = append(b, r.ord.String()[0])
-		b = append(b, "\",\"\"]"...)
-	}
-	b = append(b, ']')
-	return appendV1Tail(b, "trade", ps)
+	return kraken.AppendV1Trades(make([]byte, 0, 48+80*len(recs)), id, ps.v1Name, ps.v1PScale, ps.qScale, wireTrades(recs))
 }
 
-func appendV1Levels(b []byte, ps *pairState, side feed.Side, levels []feed.BookLevel) []byte {
-	b = append(b, '[')
-	for i, l := range levels {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '[')
-		b = appendFixedQ(b, l.Price, ps.v1PScale)
-		b = append(b, ',')
-		b = appendFixedQ(b, l.Qty, ps.qScale)
-		b = append(b, ',')
-		b = appendV1Time(b, ps.levelTime(side, l.Price))
-		if l.Republish {
-			b = append(b, `,"r"`...)
-		}
-		b = append(b, ']')
-	}
-	return append(b, ']')
+// v1LevelTime stamps a v1 level with the last change of its price, to the microsecond.
+func (ps *pairState) v1LevelTime(side feed.Side, l feed.BookLevel) time.Time {
+	return ps.levelTime(side, l.Price).Truncate(time.Microsecond)
 }
 
 func v1BookSnapshot(id int64, ps *pairState, v *bookView) []byte {
-	b := make([]byte, 0, 64+70*2*v.depth)
-	b = append(b, '[')
-	b = strconv.AppendInt(b, id, 10)
-	b = append(b, `,{"as":`...)
-	b = appendV1Levels(b, ps, feed.Sell, viewLevels(v, feed.Sell))
-	b = append(b, `,"bs":`...)
-	b = appendV1Levels(b, ps, feed.Buy, viewLevels(v, feed.Buy))
-	b = append(b, '}')
-	return appendV1Tail(b, v1ChannelName(streamKey{ch: chBook, param: v.depth}), ps)
+	u := feed.BookUpdate{Pair: ps.info.Pair, Snapshot: true, Bids: viewLevels(v, feed.Buy), Asks: viewLevels(v, feed.Sell)}
+	return kraken.AppendV1Book(make([]byte, 0, 64+70*2*v.depth), id, ps.v1Name, v.depth, &u, ps.v1PScale, ps.qScale, ps.v1LevelTime)
 }
 
 // v1BookUpdate encodes an update: asks and bids in separate objects when both changed, the
 // quoted checksum in the last one.
 func v1BookUpdate(id int64, ps *pairState, d *viewDiff, ck uint32) []byte {
-	b := make([]byte, 0, 96+70*(len(d.bids)+len(d.asks)))
-	b = append(b, '[')
-	b = strconv.AppendInt(b, id, 10)
-	b = append(b, ',')
-	appendCk := func(b []byte) []byte {
-		b = append(b, `,"c":"`...)
-		b = strconv.AppendUint(b, uint64(ck), 10)
-		return append(b, `"}`...)
-	}
-	if len(d.asks) > 0 {
-		b = append(b, `{"a":`...)
-		b = appendV1Levels(b, ps, feed.Sell, d.asks)
-		if len(d.bids) == 0 {
-			b = appendCk(b)
-		} else {
-			b = append(b, "},"...)
-		}
-	}
-	if len(d.bids) > 0 {
-		b = append(b, `{"b":`...)
-		b = appendV1Levels(b, ps, feed.Buy, d.bids)
-		b = appendCk(b)
-	}
-	return appendV1Tail(b, v1ChannelName(streamKey{ch: chBook, param: d.view.depth}), ps)
+	u := feed.BookUpdate{Pair: ps.info.Pair, Bids: d.bids, Asks: d.asks, Checksum: ck, HasChecksum: true}
+	return kraken.AppendV1Book(make([]byte, 0, 96+70*(len(d.bids)+len(d.asks))), id, ps.v1Name, d.view.depth, &u, ps.v1PScale, ps.qScale, ps.v1LevelTime)
 }
 
 func v1Ticker(id int64, ps *pairState) []byte {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/shopspring/decimal"
 )
 
@@ -369,51 +370,17 @@ func (s *Server) sendSnapshotV2(c *conn, sb *sub) {
 }
 
 func v2Trades(ps *pairState, recs []tradeRec, snapshot bool) []byte {
-	b := make([]byte, 0, 64+140*len(recs))
-	b = append(b, `{"channel":"trade","type":`...)
-	if snapshot {
-		b = append(b, `"snapshot"`...)
-	} else {
-		b = append(b, `"update"`...)
-	}
-	b = append(b, `,"data":[`...)
-	for i, r := range recs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"symbol":`...)
-		b = appendString(b, string(ps.info.Pair))
-		b = append(b, `,"side":`...)
-		b = appendString(b, r.side.String())
-		b = append(b, `,"price":`...)
-		b = appendFixed(b, r.price, ps.pScale)
-		b = append(b, `,"qty":`...)
-		b = appendFixed(b, r.qty, ps.qScale)
-		b = append(b, `,"ord_type":`...)
-		b = appendString(b, r.ord.String())
-		b = append(b, `,"trade_id":`...)
-		b = strconv.AppendUint(b, r.id, 10)
-		b = append(b, `,"timestamp":`...)
-		b = appendV2Time(b, r.time)
-		b = append(b, '}')
-	}
-	return append(b, "]}"...)
+	return kraken.AppendV2Trades(make([]byte, 0, 64+140*len(recs)), ps.info.Pair, snapshot, ps.pScale, ps.qScale, wireTrades(recs))
 }
 
-func appendV2Levels(b []byte, ps *pairState, key string, levels []feed.BookLevel) []byte {
-	b = appendKey(b, key)
-	b = append(b, '[')
-	for i, l := range levels {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"price":`...)
-		b = appendFixed(b, l.Price, ps.pScale)
-		b = append(b, `,"qty":`...)
-		b = appendFixed(b, l.Qty, ps.qScale)
-		b = append(b, '}')
+// wireTrades converts trade records for the shared frame encoders, at the microsecond
+// precision Kraken prints.
+func wireTrades(recs []tradeRec) []kraken.WireTrade {
+	out := make([]kraken.WireTrade, len(recs))
+	for i, r := range recs {
+		out[i] = kraken.WireTrade{Side: r.side, OrdType: r.ord, Price: r.price, Qty: r.qty, ID: r.id, Time: r.time.Truncate(time.Microsecond)}
 	}
-	return append(b, ']')
+	return out
 }
 
 func viewLevels(v *bookView, side feed.Side) []feed.BookLevel {
@@ -425,31 +392,13 @@ func viewLevels(v *bookView, side feed.Side) []feed.BookLevel {
 }
 
 func v2BookSnapshot(ps *pairState, v *bookView, ck uint32) []byte {
-	b := make([]byte, 0, 128+60*2*v.depth)
-	b = append(b, `{"channel":"book","type":"snapshot","data":[{"symbol":`...)
-	b = appendString(b, string(ps.info.Pair))
-	b = append(b, ',')
-	b = appendV2Levels(b, ps, "bids", viewLevels(v, feed.Buy))
-	b = append(b, ',')
-	b = appendV2Levels(b, ps, "asks", viewLevels(v, feed.Sell))
-	b = append(b, `,"checksum":`...)
-	b = strconv.AppendUint(b, uint64(ck), 10)
-	return append(b, "}]}"...)
+	u := feed.BookUpdate{Pair: ps.info.Pair, Snapshot: true, Bids: viewLevels(v, feed.Buy), Asks: viewLevels(v, feed.Sell), Checksum: ck, HasChecksum: true}
+	return kraken.AppendV2Book(make([]byte, 0, 128+60*2*v.depth), &u, ps.pScale, ps.qScale)
 }
 
 func v2BookUpdate(ps *pairState, d *viewDiff, ck uint32, t time.Time) []byte {
-	b := make([]byte, 0, 160+60*(len(d.bids)+len(d.asks)))
-	b = append(b, `{"channel":"book","type":"update","data":[{"symbol":`...)
-	b = appendString(b, string(ps.info.Pair))
-	b = append(b, ',')
-	b = appendV2Levels(b, ps, "bids", d.bids)
-	b = append(b, ',')
-	b = appendV2Levels(b, ps, "asks", d.asks)
-	b = append(b, `,"checksum":`...)
-	b = strconv.AppendUint(b, uint64(ck), 10)
-	b = append(b, `,"timestamp":`...)
-	b = appendV2Time(b, t)
-	return append(b, "}]}"...)
+	u := feed.BookUpdate{Pair: ps.info.Pair, Bids: d.bids, Asks: d.asks, Checksum: ck, HasChecksum: true, Time: t.Truncate(time.Microsecond)}
+	return kraken.AppendV2Book(make([]byte, 0, 160+60*(len(d.bids)+len(d.asks))), &u, ps.pScale, ps.qScale)
 }
 
 // bbo returns the best bid and ask the ticker reports: from the book when there is one, else
