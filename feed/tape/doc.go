@@ -69,9 +69,25 @@
 // naming the file and the line or byte offset. Segments that no manifest lists are read with
 // a warning, grouped by writer name.
 //
-// # Reading
+// # Reading and replaying
 //
-// Frames of one recording come back in the order they were written; recordings are merged by
-// receive time. Lines are split and their envelopes scanned without reflection or per-frame
-// allocation; a frame's Raw is valid until the iteration moves on.
+// Open takes a directory (searched recursively), a manifest or a single segment. Frames of
+// one recording come back in the order they were written; recordings are merged by receive
+// time, ties going to the recording whose manifest path sorts first, so a replay is
+// deterministic. Lines are split and their envelopes scanned by hand, without reflection or
+// per-frame allocation; a frame's Raw is valid until the iteration moves on.
+//
+// Events and Source run each frame through a Decoder (kraken.Decoder in practice, which
+// tells v1 from v2 by the frame itself) and filter the events by receive time, pair and kind.
+// A frame the decoder rejects is counted and reported as a warning, never fatal: one bad
+// frame must not end a replay. Source is the feed.Source a backtest runs: batches of up to
+// BatchSize events, each a fresh slice the receiver owns; it never closes its channel and
+// every send also watches the context.
+//
+// # Concurrency
+//
+// A Writer is safe for concurrent use and owns one goroutine, the periodic flusher, which
+// Close stops and waits for. A Reader runs one iteration at a time; with ReadConcurrency
+// above 1 each open segment decodes ahead in zstd's goroutines, which end with the
+// iteration.
 package tape

@@ -25,6 +25,7 @@ type PosError struct {
 	Err    error
 }
 
+// Error says "tape: FILE: line L (byte O): what".
 func (e *PosError) Error() string {
 	var b strings.Builder
 	b.WriteString("tape: ")
@@ -40,6 +41,7 @@ func (e *PosError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying error.
 func (e *PosError) Unwrap() error { return e.Err }
 
 // Warning is a problem the Reader worked around: a torn tail after a crash, a missing
@@ -52,6 +54,7 @@ type Warning struct {
 	Msg    string
 }
 
+// String says "FILE: line L (byte O): what".
 func (w Warning) String() string {
 	if w.Line > 0 {
 		return fmt.Sprintf("%s: line %d (byte %d): %s", w.File, w.Line, w.Offset, w.Msg)

@@ -192,8 +192,14 @@ func Open(path string, opts ...ReadOption) (*Reader, error) {
 	slices.Sort(manifests)
 	slices.Sort(segments)
 	listed := make(map[string]bool)
+	single := st.Mode().IsRegular() && !strings.HasSuffix(path, ManifestSuffix)
 	for _, mp := range manifests {
 		m, err := ReadManifest(mp)
+		if err != nil && single {
+			// only borrowing: a neighbour's broken manifest must not stop reading this segment
+			r.openWarnings = append(r.openWarnings, Warning{File: mp, Msg: fmt.Sprintf("manifest ignored: %v", err)})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +223,7 @@ func Open(path string, opts ...ReadOption) (*Reader, error) {
 		}
 		r.recs = append(r.recs, rec)
 	}
-	if st.Mode().IsRegular() && !strings.HasSuffix(path, ManifestSuffix) {
+	if single {
 		// Keep only the manifest entry of this one segment, if a manifest lists it.
 		r.recs = r.singleSegment(path, listed[filepath.Clean(path)])
 		return r, nil

@@ -320,6 +320,19 @@ func TestOpenSingleSegmentAndManifest(t *testing.T) {
 	}
 	got, _ = readAll(t, filepath.Join(dir, "seg-20261124T101500.123Z.manifest.json"), Range{})
 	checkFrames(t, got, frames)
+
+	// a broken manifest nearby does not stop a single segment, but does stop the directory
+	if err := os.WriteFile(filepath.Join(dir, "other-20261124T101500.123Z.manifest.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, r = readAll(t, seg, Range{})
+	checkFrames(t, got, frames[60:120])
+	if w := r.Warnings(); len(w) != 1 || !strings.Contains(w[0].Msg, "manifest ignored") {
+		t.Errorf("warnings %v", w)
+	}
+	if _, err := Open(dir); err == nil {
+		t.Error("a directory with a broken manifest opened")
+	}
 }
 
 func TestMissingManifest(t *testing.T) {
