@@ -56,6 +56,10 @@ type Instance struct {
 	Sim             sim.Config
 	// Log is the instance's logger (default: Config.Log named after the instance).
 	Log *zap.Logger
+	// Restore, when set, loads a saved account into the instance's new exchange before the
+	// run starts (balances, positions and open orders of a live session resumed from its
+	// journal; see engine/journal). Balances is still deposited first; Restore replaces it.
+	Restore func(*sim.Exchange) error
 }
 
 // Config configures a run.
@@ -77,6 +81,9 @@ type Config struct {
 	// Recorder receives every order, fill, rejection, fault and equity sample.
 	Recorder Recorder
 	Log      *zap.Logger
+	// Probe, when set, lets another goroutine read the run's per-instance backlog while it
+	// runs (metrics, dashboard).
+	Probe *Probe
 }
 
 // Result is what a run produced.
@@ -173,6 +180,9 @@ func newEngine(cfg Config) (*engine, error) {
 		}
 	}
 	e.seq = newSequencer(intervals)
+	if cfg.Probe != nil {
+		cfg.Probe.attach(e.workers)
+	}
 	return e, nil
 }
 

@@ -92,6 +92,11 @@ func newWorker(e *engine, in *Instance) (*worker, error) {
 		inbox: newInbox(),
 		done:  make(chan struct{}),
 	}
+	if in.Restore != nil {
+		if err := in.Restore(w.ex); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
+	}
 	w.cx.w = w
 	w.starter, _ = in.Strategy.(strategy.Starter)
 	w.booker, _ = in.Strategy.(strategy.BookHandler)
