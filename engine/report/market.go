@@ -1,0 +1,145 @@
+package report
+
+import (
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/papertrade/papertrade/feed"
+)
+
+// PricePoint is a pair's last trade price at the end of a sampling bucket.
+type PricePoint struct {
+	Time  time.Time
+	Price decimal.Decimal
+}
+
+// PairPrices is what a run saw of one pair's trades: the first and last prices (for the
+// buy-and-hold benchmark) and the last price of every sampling bucket (for charts).
+type PairPrices struct {
+	Pair      feed.Pair
+	Trades    uint64
+	First     decimal.Decimal
+	FirstTime time.Time
+	Last      decimal.Decimal
+	LastTime  time.Time
+	Points    []PricePoint
+}
+
+// BuyHold is the return of buying at the first price and holding to the last, before fees
+// (NaN without a positive first price).
+func (p *PairPrices) BuyHold() float64 {
+	if p == nil || p.First.Sign() <= 0 {
+		return nan
+	}
+	return p.Last.Div(p.First).InexactFloat64() - 1
+}
+
+// Market is the market a run replayed, per pair, sorted by pair.
+type Market struct {
+	Pairs []PairPrices
+}
+
+// Pair returns the prices of pair p, or nil.
+func (m *Market) Pair(p feed.Pair) *PairPrices {
+	if m == nil {
+		return nil
+	}
+	i, ok := slices.BinarySearchFunc(m.Pairs, p, func(a PairPrices, p feed.Pair) int {
+		switch {
+		case a.Pair < p:
+			return -1
+		case a.Pair > p:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return nil
+	}
+	return &m.Pairs[i]
+}
+
+// MarketRecorder builds a Market from the event stream. It keeps one price per pair and
+// sampling bucket, so its memory grows with the replayed time span, not with the number of
+// trades. It is not safe for concurrent use.
+type MarketRecorder struct {
+	interval time.Duration
+	pairs    []*PairPrices
+	last     *PairPrices // the pair of the previous trade: streams are runs of one pair
+	bucket   map[*PairPrices]int64
+}
+
+// NewMarketRecorder samples prices every interval of event time (at least one second;
+// zero means one minute).
+func NewMarketRecorder(interval time.Duration) *MarketRecorder {
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	interval = max(interval, time.Second)
+	return &MarketRecorder{interval: interval, bucket: make(map[*PairPrices]int64)}
+}
+
+// Observe notes a trade event; other kinds are ignored.
+func (m *MarketRecorder) Observe(ev *feed.Event) {
+	if ev.Kind != feed.KindTrade {
+		return
+	}
+	t := &ev.Trade
+	pair := t.Pair
+	if pair == "" {
+		pair = ev.Pair
+	}
+	p := m.last
+	if p == nil || p.Pair != pair {
+		p = nil
+		for _, q := range m.pairs {
+			if q.Pair == pair {
+				p = q
+				break
+			}
+		}
+		if p == nil {
+			p = &PairPrices{Pair: pair}
+			m.pairs = append(m.pairs, p)
+		}
+		m.last = p
+	}
+	at := t.Time
+	if at.IsZero() {
+		at = ev.Time
+	}
+	p.Trades++
+	if p.Trades == 1 {
+		p.First, p.FirstTime = t.Price, at
+	}
+	p.Last, p.LastTime = t.Price, at
+	b := at.UnixNano() / int64(m.interval)
+	if n := len(p.Points); n > 0 && m.bucket[p] == b {
+		p.Points[n-1] = PricePoint{Time: at, Price: t.Price}
+		return
+	}
+	m.bucket[p] = b
+	p.Points = append(p.Points, PricePoint{Time: at, Price: t.Price})
+}
+
+// Market returns what was observed, sorted by pair. The recorder may go on observing; the
+// returned Market does not change.
+func (m *MarketRecorder) Market() *Market {
+	out := &Market{Pairs: make([]PairPrices, len(m.pairs))}
+	for i, p := range m.pairs {
+		out.Pairs[i] = *p
+		out.Pairs[i].Points = slices.Clone(p.Points)
+	}
+	slices.SortFunc(out.Pairs, func(a, b PairPrices) int {
+		switch {
+		case a.Pair < b.Pair:
+			return -1
+		case a.Pair > b.Pair:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
