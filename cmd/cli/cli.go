@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/papertrade/papertrade/strategy"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -54,21 +55,31 @@ type app struct {
 	logLevel       string
 	logFormat      string
 	log            *zap.Logger
+	registry       *strategy.Registry // strategies the commands can run
 }
 
-// Main runs the CLI on os.Args and exits the process with its exit code. SIGINT and SIGTERM
-// cancel the command's context so that it can shut down cleanly.
-func Main() {
+// Main runs the CLI on os.Args with the strategies in reg and exits the process with its exit
+// code; a nil reg means the built-in strategies only. SIGINT and SIGTERM cancel the command's
+// context so that it can shut down cleanly.
+func Main(reg *strategy.Registry) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := RunWith(ctx, reg, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// Run runs the CLI with the given arguments and streams and returns the exit code. It is what
-// Main calls and what tests drive.
+// Run runs the CLI with the built-in strategies, the given arguments and streams, and returns
+// the exit code. Tests drive it.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, log: zap.NewNop()}
+	return RunWith(ctx, nil, args, stdin, stdout, stderr)
+}
+
+// RunWith is Run with the strategies in reg (nil: the built-ins).
+func RunWith(ctx context.Context, reg *strategy.Registry, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if reg == nil {
+		reg = DefaultRegistry()
+	}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, log: zap.NewNop(), registry: reg}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -132,6 +143,7 @@ func commands(a *app) []*cobra.Command {
 		newVersionCmd(a),
 		newDecodeCmd(a),
 		newPairsCmd(a),
+		newStrategiesCmd(a),
 	}
 }
 

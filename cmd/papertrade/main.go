@@ -4,4 +4,4 @@ package main
 
 import "github.com/papertrade/papertrade/cmd/cli"
 
-func main() { cli.Main() }
+func main() { cli.Main(nil) }

@@ -1,0 +1,47 @@
+package cli_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The README promises that a user's own module can register a strategy beside the built-ins
+// and run the whole CLI from a five-line main. examples/mystrategy is that module: build it,
+// run its tests, and check the binary lists its strategy next to the samples.
+func TestExampleModuleBuildsAndRegistersItsStrategy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a separate module")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not in PATH")
+	}
+	dir, err := filepath.Abs("../../examples/mystrategy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "mystrategy")
+	for _, args := range [][]string{
+		{"test", "-mod=mod", "./"},
+		{"build", "-mod=mod", "-o", bin, "."},
+	} {
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	out, err := exec.Command(bin, "strategies").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mystrategy strategies: %v\n%s", err, out)
+	}
+	for _, want := range []string{"momentum", "lookback", "smacross", "buyhold"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("strategies output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func newStrategiesCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "strategies [NAME...]",
+		Short: "List the registered strategies with their parameters, defaults, ranges and help",
+		Long: `strategies lists every strategy this binary can run (the built-in samples plus any a
+user's module registered), each with its parameters: type, default, search range (used by
+sweep) and help. Give names to show only those.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			names := a.registry.Names()
+			if len(args) > 0 {
+				names = args
+			}
+			type param struct {
+				Name    string `json:"name"`
+				Type    string `json:"type"`
+				Default string `json:"default"`
+				Range   string `json:"range,omitempty"`
+				Help    string `json:"help,omitempty"`
+			}
+			type entry struct {
+				Name   string  `json:"name"`
+				Help   string  `json:"help"`
+				Params []param `json:"params"`
+			}
+			var out []entry
+			for _, n := range names {
+				info, ok := a.registry.Describe(n)
+				if !ok {
+					return &usageError{fmt.Errorf("unknown strategy %q (registered: %s)", n, strings.Join(a.registry.Names(), ", "))}
+				}
+				e := entry{Name: info.Name, Help: info.Help, Params: []param{}}
+				for _, p := range info.Params {
+					e.Params = append(e.Params, param{p.Name, p.Type, p.Default, p.Range(), p.Help})
+				}
+				out = append(out, e)
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				for _, e := range out {
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			for i, e := range out {
+				if i > 0 {
+					fmt.Fprintln(a.stdout)
+				}
+				fmt.Fprintf(a.stdout, "%s\n  %s\n", e.Name, wrap(e.Help, 92, "  "))
+				if len(e.Params) == 0 {
+					continue
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "  PARAM\tTYPE\tDEFAULT\tRANGE\tHELP")
+				for _, p := range e.Params {
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Name, p.Type, p.Default, p.Range, p.Help)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per strategy")
+	return cmd
+}
+
+// wrap folds text at width columns, indenting continuation lines.
+func wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	col := 0
+	for _, w := range strings.Fields(text) {
+		if col > 0 && col+1+len(w) > width {
+			b.WriteString("\n" + indent)
+			col = 0
+		} else if col > 0 {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(w)
+		col += len(w)
+	}
+	return b.String()
+}
