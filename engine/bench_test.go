@@ -12,10 +12,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-type nop struct{}
-
-func (nop) OnTrade(strategy.Context, feed.Trade) error { return nil }
-
 // tradeStream returns n pre-decoded BTC/USD trades in batches of 256, prices on the tick.
 func tradeStream(n int) [][]feed.Event {
 	var out [][]feed.Event

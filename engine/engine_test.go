@@ -280,10 +280,9 @@ func TestFailFastMakesAFaultARunError(t *testing.T) {
 // candleWatcher checks that no candle is delivered before its end, and that a candle always
 // arrives before the first trade at or after its end.
 type candleWatcher struct {
-	t        *testing.T
-	open     map[time.Time]bool // candle starts with trades seen, not yet delivered
-	got      int
-	lastSeen time.Time
+	t    *testing.T
+	open map[time.Time]bool // candle starts with trades seen, not yet delivered
+	got  int
 }
 
 func (w *candleWatcher) CandleIntervals() []time.Duration { return []time.Duration{time.Minute} }
