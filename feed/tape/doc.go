@@ -29,9 +29,10 @@
 //	{"recv":<int>,"api":"<api>","conn":<uint>,"raw":<frame>}
 //
 // with exactly this member order and no spaces. recv is the receive time in nanoseconds since
-// the Unix epoch; api is "v2" or "v1" for the Kraken WebSocket API versions and "" for
-// synthetic or imported data; conn is the connection number within the recording (0 to
-// 4294967295). Then comes exactly one payload member, always last:
+// the Unix epoch; api is "v2" or "v1" when the frame has the shape of that Kraken WebSocket
+// API (received, or written in that shape by an importer or generator, which the manifest's
+// meta then says) and "" for other data; conn is the connection number within the recording
+// (0 to 4294967295). Then comes exactly one payload member, always last:
 //
 //   - "raw": the frame byte for byte, when it is one JSON value in valid UTF-8 with no newline
 //     and no whitespace before or after it (every Kraken frame is);
@@ -68,6 +69,16 @@
 // segment, a line that is not a tape line, a manifest of an unknown version) is an error
 // naming the file and the line or byte offset. Segments that no manifest lists are read with
 // a warning, grouped by writer name.
+//
+// # Importing history
+//
+// ImportCSV (Kraken's Time-and-Sales CSV), ImportREST (saved REST Trades responses) and
+// Download (REST Trades, paged) write trade history as recordings that replay like live
+// data: v2 trade frames exactly as the v2 WebSocket prints them (numbers at the pair's
+// precision, never through float64), API v2, connection 0, receive time = trade time, one
+// frame per run of same-time trades. Fields the source lacks are left out of the frames (the
+// CSV has no trade id or order type); the CSV's taker side is inferred by the tick rule (see
+// ImportCSV), and the caller records that in the manifest's meta.
 //
 // # Reading and replaying
 //
