@@ -25,7 +25,7 @@ const (
 )
 
 // DefaultLevel is the zstd level a Writer uses. On one-trade v2 frames SpeedBetterCompression
-// stores about 23 bytes per frame against 27 for SpeedDefault, for about 1.5 times the CPU,
+// stores about 23 bytes per frame against 26 for SpeedDefault, for about a third more CPU,
 // which a live recorder never notices (BenchmarkWrite has the numbers).
 const DefaultLevel = zstd.SpeedBetterCompression
 
