@@ -113,6 +113,9 @@ func (c *Collector) Record(r *engine.Record) {
 	}
 	switch r.Kind {
 	case engine.RecordEquity:
+		if r.Time.IsZero() {
+			return // an event without time (a v2 book snapshot) came first: no time to plot
+		}
 		n := len(c.equity)
 		if n > 0 && !r.Time.After(c.equity[n-1].Time) {
 			c.equity[n-1].Equity = r.Equity // the end-of-run sample can repeat the last time

@@ -177,6 +177,12 @@ func shortTime(s string) string {
 // ---- charts --------------------------------------------------------------------------------
 
 func baseOpts(id, title, subtitle, height string) []charts.GlobalOpts {
+	return append(barOpts(id, title, subtitle, height),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}))
+}
+
+// barOpts are the options of every chart; time charts add zooming.
+func barOpts(id, title, subtitle, height string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: height}),
 		charts.WithAnimation(false),
@@ -184,7 +190,6 @@ func baseOpts(id, title, subtitle, height string) []charts.GlobalOpts {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "30", Type: "scroll"}),
 		charts.WithGridOpts(opts.Grid{Left: "70", Right: "40", Top: "70", Bottom: "70", ContainLabel: opts.Bool(true)}),
-		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
 	}
 }
 
@@ -221,14 +226,17 @@ func lineOpts() charts.SeriesOpts {
 
 func equityChart(s *Summary, cs []*Collector) *charts.Line {
 	c := charts.NewLine()
-	c.SetGlobalOptions(append(baseOpts("equity", "Equity", "account currency, per instance", "420px"),
+	c.SetGlobalOptions(append(baseOpts("equity", "Equity", "change since the start, % (instances of any size on one scale; absolute values in the tables and equity.csv)", "420px"),
 		charts.WithXAxisOpts(opts.XAxis{Type: "time"}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "value", Scale: opts.Bool(true)}))...)
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Scale: opts.Bool(true), AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}))...)
 	for i, col := range cs {
 		eq := col.Equity()
 		var data []opts.LineData
-		for _, k := range thin(len(eq), func(_, hi int) int { return hi - 1 }) {
-			data = append(data, opts.LineData{Value: []any{ms(eq[k].Time), round(eq[k].Equity.InexactFloat64(), 2)}})
+		if len(eq) > 0 && eq[0].Equity.Sign() > 0 {
+			first := eq[0].Equity.InexactFloat64()
+			for _, k := range thin(len(eq), func(_, hi int) int { return hi - 1 }) {
+				data = append(data, opts.LineData{Value: []any{ms(eq[k].Time), round((eq[k].Equity.InexactFloat64()/first-1)*100, 4)}})
+			}
 		}
 		c.AddSeries(s.Strategies[i].Name, data, lineOpts())
 	}
@@ -318,7 +326,7 @@ func monthlyChart(s *Summary) *charts.Bar {
 	}
 	slices.Sort(months)
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(baseOpts("monthly", "Monthly returns", "% per calendar month (UTC)", "320px"),
+	c.SetGlobalOptions(append(barOpts("monthly", "Monthly returns", "% per calendar month (UTC)", "320px"),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: "{value}%"}}))...)
 	c.SetXAxis(months)
 	for _, st := range s.Strategies {
@@ -343,7 +351,7 @@ func pnlHistogram(s *Summary, cs []*Collector) *charts.Bar {
 	}
 	const bins = 30
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(baseOpts("pnl", "Trip PnL distribution", "closed round trips per PnL bin (quote currency, after fees)", "320px"),
+	c.SetGlobalOptions(append(barOpts("pnl", "Trip PnL distribution", "closed round trips per PnL bin (quote currency, after fees)", "320px"),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "trips"}))...)
 	if math.IsInf(lo, 0) {
 		c.SetXAxis([]string{"no closed trips"})
@@ -398,8 +406,12 @@ pre { background: #f7f7f9; padding: 10px; overflow-x: auto; font-size: 12px; }
 
 <h2>Strategies</h2>
 <div class="wrap"><table>
-<tr><th class="l">instance</th><th class="l">type</th><th class="l">model</th><th>return</th><th>CAGR</th><th>max DD</th><th>DD duration</th><th>Sharpe</th><th>Sortino</th><th>Calmar</th><th>trips</th><th>open</th><th>fills</th><th>orders</th><th>rejects</th><th>win</th><th>PF</th><th>expectancy</th><th>exposure</th><th>fees</th><th>turnover</th><th>initial</th><th>final</th><th>B&amp;H</th></tr>
-{{range .Rows}}<tr><td class="l">{{.Name}}{{if .Fault}} <span class="fault" title="{{.Fault}}">stopped</span>{{end}}</td><td class="l">{{.Type}}</td><td class="l">{{.Model}}</td><td>{{.Return}}</td><td>{{.CAGR}}</td><td>{{.MaxDD}}</td><td>{{.DDDur}}</td><td>{{.Sharpe}}</td><td>{{.Sortino}}</td><td>{{.Calmar}}</td><td>{{.Trades}}</td><td>{{.Open}}</td><td>{{.Fills}}</td><td>{{.Orders}}</td><td>{{.Rejects}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.Expectancy}}</td><td>{{.Exposure}}</td><td>{{.Fees}}</td><td>{{.Turnover}}</td><td>{{.Initial}} {{.Ccy}}</td><td>{{.Final}} {{.Ccy}}</td><td>{{.BuyHold}}</td></tr>
+<tr><th class="l">instance</th><th class="l">type</th><th class="l">model</th><th>return</th><th>CAGR</th><th>max DD</th><th>DD duration</th><th>Sharpe</th><th>Sortino</th><th>Calmar</th><th>B&amp;H</th><th>initial equity</th><th>final equity</th></tr>
+{{range .Rows}}<tr><td class="l">{{.Name}}{{if .Fault}} <span class="fault" title="{{.Fault}}">stopped</span>{{end}}</td><td class="l">{{.Type}}</td><td class="l">{{.Model}}</td><td>{{.Return}}</td><td>{{.CAGR}}</td><td>{{.MaxDD}}</td><td>{{.DDDur}}</td><td>{{.Sharpe}}</td><td>{{.Sortino}}</td><td>{{.Calmar}}</td><td>{{.BuyHold}}</td><td>{{.Initial}} {{.Ccy}}</td><td>{{.Final}} {{.Ccy}}</td></tr>
+{{end}}</table></div>
+<div class="wrap"><table>
+<tr><th class="l">instance</th><th>trips</th><th>open</th><th>fills</th><th>orders</th><th>rejects</th><th>win rate</th><th>profit factor</th><th>expectancy</th><th>exposure</th><th>fees</th><th>turnover</th></tr>
+{{range .Rows}}<tr><td class="l">{{.Name}}</td><td>{{.Trades}}</td><td>{{.Open}}</td><td>{{.Fills}}</td><td>{{.Orders}}</td><td>{{.Rejects}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.Expectancy}} {{.Ccy}}</td><td>{{.Exposure}}</td><td>{{.Fees}} {{.Ccy}}</td><td>{{.Turnover}} {{.Ccy}}</td></tr>
 {{end}}</table></div>
 <div class="wrap"><table>
 <tr><th class="l">instance</th><th class="l">parameters</th><th class="l">period (event time, UTC)</th><th class="l">initial balances</th><th class="l">final balances</th></tr>

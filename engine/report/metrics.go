@@ -26,6 +26,9 @@ func PeriodsPerYear(interval time.Duration) float64 {
 	return float64(Year) / float64(interval)
 }
 
+// maxResample bounds the grid Resample builds: ten years of one-minute periods.
+const maxResample = 10 * 525960
+
 // Resample puts equity samples on a regular grid: g_k = t0 + k·interval for k = 0…K, from
 // the first sample t0 to the first grid point at or after the last sample, each valued at
 // the last sample at or before it (equity does not change while no event arrives). The
@@ -39,6 +42,9 @@ func Resample(points []EquityPoint, interval time.Duration) []float64 {
 	t0 := points[0].Time
 	span := points[len(points)-1].Time.Sub(t0)
 	n := int((span+interval-1)/interval) + 1
+	if n > maxResample || n < 1 {
+		return nil // absurd spans (a bad clock in the data) have no meaningful returns
+	}
 	out := make([]float64, n)
 	j := 0
 	for k := range out {

@@ -202,7 +202,7 @@ func (c *Collector) Summary(res engine.InstanceResult, m *Market) Strategy {
 		dd := MaxDrawdown(eq)
 		s.MaxDD = Num(dd.Max)
 		s.MaxDDDur.Seconds = dd.Duration.Seconds()
-		s.MaxDDDur.Text = dd.Duration.String()
+		s.MaxDDDur.Text = dd.Duration.Round(time.Second).String()
 		s.Calmar = Num(Calmar(float64(s.CAGR), dd.Max))
 		iv := in.EquityInterval
 		if iv <= 0 {
