@@ -32,7 +32,7 @@ func (s *Server) stepLocked(n int) int {
 			break
 		}
 		done += len(s.genBuf)
-		s.publishLocked(s.genBuf, true)
+		s.publishLocked(s.genBuf, true, false)
 	}
 	clear(s.genBuf)
 	return done
@@ -45,7 +45,7 @@ func (s *Server) stepLocked(n int) int {
 func (s *Server) Publish(events ...feed.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.publishLocked(events, false)
+	s.publishLocked(events, false, false)
 }
 
 // SetRate changes the generated market's rate (events per second; 0 pauses it).
@@ -91,9 +91,10 @@ func (s *Server) runMarket(ctx context.Context) {
 }
 
 // publishLocked applies a batch of source events. live stamps them with the server clock.
-// Consecutive trades of one pair go out as one frame, followed by one ticker and one candle
-// update each. s.mu held.
-func (s *Server) publishLocked(evs []feed.Event, live bool) {
+// recorded marks a recording's events, whose books were cut to the recorded depth (see
+// applyBook). Consecutive trades of one pair go out as one frame, followed by one ticker and
+// one candle update each. s.mu held.
+func (s *Server) publishLocked(evs []feed.Event, live, recorded bool) {
 	var (
 		pending []tradeRec
 		pendPS  *pairState
@@ -143,7 +144,7 @@ func (s *Server) publishLocked(evs []feed.Event, live bool) {
 				pair = e.Pair
 			}
 			if ps := s.byV2[pair]; ps != nil {
-				s.applyBook(ps, e.Book, t)
+				s.applyBook(ps, e.Book, t, recorded)
 			}
 		}
 	}
@@ -170,7 +171,24 @@ func (s *Server) sendTrades(ps *pairState, recs []tradeRec) {
 	}
 }
 
-func (s *Server) applyBook(ps *pairState, u *feed.BookUpdate, t time.Time) {
+// applyBook applies a source book message. A recorded stream was cut to its subscription's
+// depth and relies on truncation (levels that leave the window are not deleted), so the full
+// book keeps that depth: the message's own (v1 book-N) or, for v2, the smallest Kraken depth
+// that holds the snapshot.
+func (s *Server) applyBook(ps *pairState, u *feed.BookUpdate, t time.Time, recorded bool) {
+	switch {
+	case u.Depth > 0:
+		ps.book.Depth = u.Depth
+	case recorded && u.Snapshot:
+		n := max(len(u.Bids), len(u.Asks))
+		ps.book.Depth = bookDepths[len(bookDepths)-1]
+		for _, d := range bookDepths {
+			if d >= n {
+				ps.book.Depth = d
+				break
+			}
+		}
+	}
 	diffs, err := ps.applyBook(u, t)
 	if err != nil {
 		s.log.Warn("bad book update from the source", zap.String("pair", string(ps.info.Pair)), zap.Error(err))

@@ -70,7 +70,7 @@ func (s *Server) runReplay(ctx context.Context, rec *Recording) {
 			if pass > 0 {
 				batch = shifted(batch, shift)
 			}
-			s.publishLocked(batch, false)
+			s.publishLocked(batch, false, true)
 			s.mu.Unlock()
 			i = j
 		}
@@ -105,6 +105,24 @@ func shifted(evs []feed.Event, d time.Duration) []feed.Event {
 		}
 	}
 	return out
+}
+
+// WaitReplayDone blocks until a non-looping recording has been published to the end, or ctx
+// ends.
+func (s *Server) WaitReplayDone(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		done, ch := s.replayDone, s.changed
+		s.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // ReplayDone reports whether a non-looping recording has been published to the end.
