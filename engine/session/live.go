@@ -1,0 +1,217 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/tape"
+)
+
+// DefaultMaxFrames bounds the frames waiting between the client's reader and the engine.
+const DefaultMaxFrames = 1 << 16
+
+// ErrOverflow is returned by Live.Run when frames arrive faster than they are processed for
+// longer than LiveConfig.MaxFrames allows: the session stops rather than skip data.
+var ErrOverflow = errors.New("session: frames arrive faster than the engine takes them")
+
+// LiveConfig configures a Live source.
+type LiveConfig struct {
+	// Client configures the Kraken connection; Live sets its OnFrame.
+	Client kraken.ClientConfig
+	// Tape, when set, records every frame the engine consumed, in order (Live does not close
+	// it). Recording failures are logged and counted, and trading goes on.
+	Tape *tape.Writer
+	// MaxFrames bounds the frames waiting to be processed (default DefaultMaxFrames).
+	MaxFrames int
+	// Observe, when set, sees every batch on the source goroutine just before the engine
+	// gets it; it must not modify or keep the batch and must not block for long.
+	Observe func(batch []feed.Event)
+	Log     *zap.Logger
+}
+
+// LiveStats are a Live source's counters.
+type LiveStats struct {
+	Stream      StreamStats
+	Client      kraken.ClientStats
+	Queued      int       // frames waiting now
+	TapeErrors  uint64    // frames that could not be recorded
+	LastFrame   time.Time // receive time of the last frame processed
+	Connected   bool      // the client holds a connection (established and not lost)
+	Connections uint64    // connections seen in the frames
+}
+
+// Live is Kraken's live feed as the engine's source, made replayable: a kraken.Client manages
+// the connection (reconnects, backoff, pings, resubscriptions), and its raw-frame tap feeds a
+// Stream on Live's own goroutine, which records each frame to the tape and hands its events
+// to the engine. The client's own decoded events are not used; the engine consumes exactly
+// what a replay of the tape produces.
+//
+// Frames are recorded after their events were handed over: when the session stops, the
+// frames not yet processed are neither traded on nor recorded.
+type Live struct {
+	cfg    LiveConfig
+	client *kraken.Client
+	stream *Stream
+	log    *zap.Logger
+
+	mu      sync.Mutex
+	frames  []tape.Frame
+	over    bool
+	ready   chan struct{}
+	stats   LiveStats
+	tapeErr uint64
+}
+
+// NewLive validates cfg and builds the client; nothing connects before Run.
+func NewLive(cfg LiveConfig) (*Live, error) {
+	if cfg.MaxFrames <= 0 {
+		cfg.MaxFrames = DefaultMaxFrames
+	}
+	if cfg.Log == nil {
+		cfg.Log = zap.NewNop()
+	}
+	l := &Live{cfg: cfg, log: cfg.Log.Named("live"), ready: make(chan struct{}, 1)}
+	cc := cfg.Client
+	cc.OnFrame = l.onFrame
+	if cc.Logger == nil {
+		cc.Logger = cfg.Log
+	}
+	client, err := kraken.NewClient(cc)
+	if err != nil {
+		return nil, err
+	}
+	l.client = client
+	l.stream = NewStream(StreamConfigOf(cc, cfg.Log))
+	return l, nil
+}
+
+// StreamConfigOf is the Stream configuration that reproduces a client's events.
+func StreamConfigOf(cc kraken.ClientConfig, log *zap.Logger) StreamConfig {
+	api := cc.API
+	if api == feed.APINone {
+		api = feed.APIV2
+	}
+	return StreamConfig{API: api, Pairs: cc.Pairs, Channels: cc.Channels, Depth: cc.Depth, PairTable: cc.PairTable,
+		DeliverFirstTradeSnapshot: cc.DeliverFirstTradeSnapshot, ResubscribeCooldown: cc.ResubscribeCooldown, Log: log}
+}
+
+// Client returns the underlying client (for its Stats).
+func (l *Live) Client() *kraken.Client { return l.client }
+
+// Stats returns the source's counters. It is safe for concurrent use.
+func (l *Live) Stats() LiveStats {
+	cs := l.client.Stats()
+	l.mu.Lock()
+	s := l.stats
+	s.Queued = len(l.frames)
+	s.TapeErrors = l.tapeErr
+	l.mu.Unlock()
+	s.Client = cs
+	s.Connected = cs.Connects > cs.Reconnects
+	return s
+}
+
+// onFrame is the client's tap, on its reading goroutine: copy and queue, nothing else.
+func (l *Live) onFrame(recv time.Time, api feed.API, conn uint32, raw []byte) {
+	// The tape keeps nanoseconds in UTC and no monotonic reading; so does the live stream,
+	// so that live and replayed events are equal to the bit.
+	f := tape.Frame{Recv: time.Unix(0, recv.UnixNano()).UTC(), API: api, Conn: conn, Raw: append([]byte(nil), raw...)}
+	l.mu.Lock()
+	if len(l.frames) >= l.cfg.MaxFrames {
+		l.over = true
+	} else {
+		l.frames = append(l.frames, f)
+	}
+	l.mu.Unlock()
+	select {
+	case l.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Run connects and streams events to out until ctx ends (it returns ctx.Err()), the client
+// fails, or the frames overflow (ErrOverflow). It never closes out.
+func (l *Live) Run(ctx context.Context, out chan<- []feed.Event) error {
+	g, gctx := errgroup.WithContext(ctx)
+	events := make(chan []feed.Event, 16)
+	g.Go(func() error { return l.client.Run(gctx, events) })
+	g.Go(func() error { // the client's own events are not used: see the type's doc
+		for {
+			select {
+			case <-events:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+	})
+	g.Go(func() error { return l.pump(gctx, out) })
+	err := g.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func (l *Live) pump(ctx context.Context, out chan<- []feed.Event) error {
+	var buf []tape.Frame
+	for {
+		select {
+		case <-l.ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		l.mu.Lock()
+		buf = append(buf[:0], l.frames...)
+		clear(l.frames)
+		l.frames = l.frames[:0]
+		over := l.over
+		l.mu.Unlock()
+		for i := range buf {
+			f := &buf[i]
+			evs := l.stream.Frame(*f, nil)
+			if len(evs) > 0 {
+				if l.cfg.Observe != nil {
+					l.cfg.Observe(evs)
+				}
+				select {
+				case out <- evs:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			if l.cfg.Tape != nil {
+				if err := l.cfg.Tape.Write(*f); err != nil {
+					l.mu.Lock()
+					l.tapeErr++
+					n := l.tapeErr
+					l.mu.Unlock()
+					if n == 1 {
+						l.log.Error("recording failed; the session goes on but cannot be replayed past this point", zap.Error(err))
+					}
+				}
+			}
+			l.publish(f.Recv)
+		}
+		clear(buf)
+		if over {
+			return fmt.Errorf("%w (more than %d frames waiting)", ErrOverflow, l.cfg.MaxFrames)
+		}
+	}
+}
+
+func (l *Live) publish(recv time.Time) {
+	st := l.stream.Stats()
+	l.mu.Lock()
+	l.stats.Stream = st
+	l.stats.LastFrame = recv
+	l.stats.Connections = st.Connections
+	l.mu.Unlock()
+}

@@ -1,0 +1,220 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"go.uber.org/goleak"
+
+	"github.com/papertrade/papertrade/engine/session"
+	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/krakentest"
+	"github.com/papertrade/papertrade/feed/synth"
+	"github.com/papertrade/papertrade/feed/tape"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var testPairs = []feed.Pair{"BTC/USD", "ETH/USD"}
+
+func synthMarket(t testing.TB, seed uint64) *synth.Market {
+	t.Helper()
+	var pcs []synth.PairConfig
+	for _, p := range testPairs {
+		info, ok := kraken.DefaultPairs().Lookup(p)
+		if !ok {
+			t.Fatalf("pair %s missing", p)
+		}
+		price := map[feed.Pair]string{"BTC/USD": "60000", "ETH/USD": "3000"}[p]
+		pcs = append(pcs, synth.PairConfig{Info: *info, StartPrice: decimal.RequireFromString(price)})
+	}
+	m, err := synth.New(synth.Config{Seed: seed, Pairs: pcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// renderEvent prints everything an engine could read from an event.
+func renderEvent(e *feed.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s api=%s conn=%d %s t=%d r=%d", e.Kind, e.API, e.Conn, e.Pair, e.Time.UnixNano(), e.Recv.UnixNano())
+	switch {
+	case e.Kind == feed.KindTrade:
+		tr := e.Trade
+		fmt.Fprintf(&b, " id=%d %s %s@%s %s t=%d", tr.ID, tr.Side, tr.Qty, tr.Price, tr.OrdType, tr.Time.UnixNano())
+	case e.Book != nil:
+		fmt.Fprintf(&b, " %+v", *e.Book)
+	case e.Gap != nil:
+		g := e.Gap
+		fmt.Fprintf(&b, " %s ids=%d-%d missing=%d %d..%d %q", g.Channel, g.FromID, g.ToID, g.Missing, g.From.UnixNano(), g.To.UnixNano(), g.Reason)
+	case e.Status != nil:
+		fmt.Fprintf(&b, " %+v", *e.Status)
+	case e.Ack != nil:
+		fmt.Fprintf(&b, " %+v", *e.Ack)
+	case e.Ticker != nil:
+		fmt.Fprintf(&b, " %+v", *e.Ticker)
+	}
+	return b.String()
+}
+
+// The Stream is checked against the client it mirrors: fed the frames a kraken.Client read —
+// through two dropped connections, a corrupted book checksum, a malformed frame — it yields
+// exactly the events the client delivered.
+func TestStreamMatchesTheClient(t *testing.T) {
+	for _, api := range []feed.API{feed.APIV2, feed.APIV1} {
+		t.Run(api.String(), func(t *testing.T) {
+			srv, err := krakentest.Listen("127.0.0.1:0", krakentest.WithMarket(synthMarket(t, 7), 3000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			var mu sync.Mutex
+			var frames []tape.Frame
+			url := srv.URLv2()
+			if api == feed.APIV1 {
+				url = srv.URLv1()
+			}
+			cfg := kraken.ClientConfig{API: api, URL: url, Pairs: testPairs, Channels: []string{"trade", "book"}, Depth: 10, Seed: 1,
+				OnFrame: func(recv time.Time, api feed.API, conn uint32, raw []byte) {
+					mu.Lock()
+					frames = append(frames, tape.Frame{Recv: time.Unix(0, recv.UnixNano()).UTC(), API: api, Conn: conn, Raw: append([]byte(nil), raw...)})
+					mu.Unlock()
+				}}
+			cl, err := kraken.NewClient(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			out := make(chan []feed.Event, 64)
+			errc := make(chan error, 1)
+			go func() { errc <- cl.Run(ctx, out) }()
+
+			var got []feed.Event
+			phase, trades, conn := 0, 0, uint32(1)
+			bookGap := false
+			deadline := time.After(60 * time.Second) // a guard against hanging, not a wait
+		read:
+			for {
+				var b []feed.Event
+				select {
+				case b = <-out:
+				case <-deadline:
+					t.Fatalf("phase %d not reached in time", phase)
+				}
+				for i := range b {
+					e := &b[i]
+					got = append(got, *e)
+					if e.Kind == feed.KindTrade {
+						trades++
+					}
+					if e.Conn > conn {
+						conn = e.Conn
+					}
+					if e.Kind == feed.KindGap && e.Gap.Channel == "book" && strings.Contains(e.Gap.Reason, "checksum") {
+						bookGap = true
+					}
+				}
+				switch {
+				case phase == 0 && trades >= 300:
+					srv.DropAll()
+					phase, trades = 1, 0
+				case phase == 1 && conn >= 2 && trades >= 300:
+					if err := srv.CorruptNextChecksum("BTC/USD"); err != nil {
+						t.Fatal(err)
+					}
+					phase = 2
+				case phase == 2 && bookGap:
+					srv.SendMalformed()
+					srv.DropAll()
+					phase, trades = 3, 0
+				case phase == 3 && conn >= 3 && trades >= 300:
+					break read
+				}
+			}
+			cancel()
+			if err := <-errc; err != nil && ctx.Err() == nil {
+				t.Fatal(err)
+			}
+			for len(out) > 0 {
+				got = append(got, <-out...)
+			}
+			mu.Lock()
+			fr := frames
+			mu.Unlock()
+			st := session.NewStream(session.StreamConfigOf(cfg, nil))
+			var want []feed.Event
+			for _, f := range fr {
+				want = st.Frame(f, want)
+			}
+			if len(got) > len(want) {
+				t.Fatalf("client delivered %d events, the stream made %d from its frames", len(got), len(want))
+			}
+			for i := range got {
+				if g, w := renderEvent(&got[i]), renderEvent(&want[i]); g != w {
+					t.Fatalf("event %d of %d:\nclient %s\nstream %s", i, len(got), g, w)
+				}
+			}
+			s := st.Stats()
+			if s.Connections < 3 || s.ChecksumMismatches < 1 || s.StaleBooks < 2 || (api == feed.APIV2 && s.Duplicates == 0) {
+				t.Fatalf("the faults were not exercised: %+v", s)
+			}
+			t.Logf("%d events compared; stream stats %+v", len(got), s)
+		})
+	}
+}
+
+func frameAt(conn uint32, ns int64, raw string) tape.Frame {
+	return tape.Frame{Recv: time.Unix(0, ns).UTC(), API: feed.APIV2, Conn: conn, Raw: []byte(raw)}
+}
+
+// Direct cases: what the stream drops, dedupes and reports.
+func TestStreamRules(t *testing.T) {
+	st := session.NewStream(session.StreamConfig{API: feed.APIV2, Pairs: []feed.Pair{"BTC/USD"}, Channels: []string{"trade"}})
+	trade := func(id int, snapshot bool) string {
+		typ := "update"
+		if snapshot {
+			typ = "snapshot"
+		}
+		return fmt.Sprintf(`{"channel":"trade","type":"%s","data":[{"symbol":"BTC/USD","side":"buy","price":60000.0,"qty":0.01000000,"ord_type":"market","trade_id":%d,"timestamp":"2025-01-01T00:00:%02d.000000Z"}]}`, typ, id, id%60)
+	}
+	var evs []feed.Event
+	for _, f := range []tape.Frame{
+		frameAt(1, 1, `{"channel":"heartbeat"}`),
+		frameAt(1, 2, `{"method":"pong","req_id":1000000001,"time_in":"2025-01-01T00:00:00.000000Z","time_out":"2025-01-01T00:00:00.000001Z"}`),
+		frameAt(1, 3, trade(10, true)), // history before the start: a baseline only
+		frameAt(1, 4, trade(11, false)),
+		frameAt(1, 5, `not json`),
+		frameAt(2, 6, trade(11, true)), // the reconnect snapshot overlaps: deduplicated
+		frameAt(2, 7, trade(14, false)),
+	} {
+		evs = st.Frame(f, evs)
+	}
+	var got []string
+	for i := range evs {
+		e := &evs[i]
+		switch e.Kind {
+		case feed.KindTrade:
+			got = append(got, fmt.Sprintf("trade %d conn %d", e.Trade.ID, e.Conn))
+		case feed.KindGap:
+			got = append(got, fmt.Sprintf("gap %d-%d missing %d", e.Gap.FromID, e.Gap.ToID, e.Gap.Missing))
+		default:
+			got = append(got, e.Kind.String())
+		}
+	}
+	want := "trade 11 conn 1, gap 12-13 missing 2, trade 14 conn 2"
+	if g := strings.Join(got, ", "); g != want {
+		t.Fatalf("events: %s\nwant %s", g, want)
+	}
+	s := st.Stats()
+	if s.Malformed != 1 || s.Duplicates != 1 || s.MissingTrades != 2 || s.Connections != 2 || s.Frames != 7 {
+		t.Fatalf("stats %+v", s)
+	}
+}
