@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -55,6 +56,14 @@ type makerParams struct {
 	Bps  decimal.Decimal `param:"bps" default:"5" range:"1:20:1" help:"distance in basis points"`
 	Size decimal.Decimal `param:"size" default:"0.02" help:"base quantity"`
 	TTL  int             `param:"ttl" default:"30" range:"10:100:10" help:"trades before an unfilled order is cancelled"`
+}
+
+// Validate gives the sweep tests parameter combinations a strategy refuses.
+func (p *makerParams) Validate() error {
+	if p.TTL < 2*int(p.Bps.IntPart()) {
+		return errors.New("ttl must be at least twice bps")
+	}
+	return nil
 }
 
 type maker struct {
@@ -201,3 +210,9 @@ func loadConfig(t testing.TB, path string) *config.Config {
 func tempOut(t testing.TB) string { return filepath.Join(t.TempDir(), "out") }
 
 var _ = time.Second
+
+func eventAt(e *Events, i int) *feed.Event {
+	var ev feed.Event
+	e.event(i, &ev)
+	return &ev
+}

@@ -245,3 +245,23 @@ func (e *Events) replay(from, to time.Time, pairs []feed.Pair, interval time.Dur
 	})
 	return src, obs
 }
+
+// Market computes the prices of the pairs' trades received in [from, to) (all pairs when
+// none are given), sampled every interval, without replaying the other events.
+func (e *Events) Market(from, to time.Time, pairs []feed.Pair, interval time.Duration) *report.Market {
+	mr := report.NewMarketRecorder(interval)
+	lo, hi := e.index(from, to)
+	var ev feed.Event
+	for i := lo; i < hi; i++ {
+		c := &e.evs[i]
+		if c.kind != feed.KindTrade {
+			continue
+		}
+		if len(pairs) > 0 && !slices.Contains(pairs, e.pairs[c.pair]) {
+			continue
+		}
+		e.event(i, &ev)
+		mr.Observe(&ev)
+	}
+	return mr.Market()
+}

@@ -66,9 +66,13 @@ func (m *Market) Pair(p feed.Pair) *PairPrices {
 // trades. It is not safe for concurrent use.
 type MarketRecorder struct {
 	interval time.Duration
-	pairs    []*PairPrices
-	last     *PairPrices // the pair of the previous trade: streams are runs of one pair
-	bucket   map[*PairPrices]int64
+	pairs    []*pairState
+	last     *pairState // the pair of the previous trade: streams are runs of one pair
+}
+
+type pairState struct {
+	PairPrices
+	bucket int64 // sampling bucket of the last point
 }
 
 // NewMarketRecorder samples prices every interval of event time (at least one second;
@@ -78,7 +82,7 @@ func NewMarketRecorder(interval time.Duration) *MarketRecorder {
 		interval = time.Minute
 	}
 	interval = max(interval, time.Second)
-	return &MarketRecorder{interval: interval, bucket: make(map[*PairPrices]int64)}
+	return &MarketRecorder{interval: interval}
 }
 
 // Observe notes a trade event; other kinds are ignored.
@@ -101,7 +105,7 @@ func (m *MarketRecorder) Observe(ev *feed.Event) {
 			}
 		}
 		if p == nil {
-			p = &PairPrices{Pair: pair}
+			p = &pairState{PairPrices: PairPrices{Pair: pair}}
 			m.pairs = append(m.pairs, p)
 		}
 		m.last = p
@@ -116,11 +120,11 @@ func (m *MarketRecorder) Observe(ev *feed.Event) {
 	}
 	p.Last, p.LastTime = t.Price, at
 	b := at.UnixNano() / int64(m.interval)
-	if n := len(p.Points); n > 0 && m.bucket[p] == b {
+	if n := len(p.Points); n > 0 && p.bucket == b {
 		p.Points[n-1] = PricePoint{Time: at, Price: t.Price}
 		return
 	}
-	m.bucket[p] = b
+	p.bucket = b
 	p.Points = append(p.Points, PricePoint{Time: at, Price: t.Price})
 }
 
@@ -129,7 +133,7 @@ func (m *MarketRecorder) Observe(ev *feed.Event) {
 func (m *MarketRecorder) Market() *Market {
 	out := &Market{Pairs: make([]PairPrices, len(m.pairs))}
 	for i, p := range m.pairs {
-		out.Pairs[i] = *p
+		out.Pairs[i] = p.PairPrices
 		out.Pairs[i].Points = slices.Clone(p.Points)
 	}
 	slices.SortFunc(out.Pairs, func(a, b PairPrices) int {
