@@ -144,6 +144,9 @@ func commands(a *app) []*cobra.Command {
 		newDecodeCmd(a),
 		newPairsCmd(a),
 		newStrategiesCmd(a),
+		newBacktestCmd(a),
+		newSweepCmd(a),
+		newDiffCmd(a),
 	}
 }
 
