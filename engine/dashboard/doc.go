@@ -1,0 +1,20 @@
+// Package dashboard serves a live session's read-only web page: per-strategy equity curves,
+// positions, open orders, recent fills, the feed's health (connection, age of the last
+// message, gaps, book checksum state, worker backlog) and a price chart with the fills
+// marked.
+//
+// A Hub collects the state: it is an engine.Recorder (records update the accounts it shows)
+// and Observe takes the engine's event batches (prices, gaps). Both only take a short lock;
+// nothing waits for a browser. A Server serves the embedded page (go:embed; TradingView
+// Lightweight Charts is vendored under static/vendor with its Apache-2.0 licence, nothing is
+// loaded from a CDN) and pushes the state as server-sent events: the whole state when a page
+// connects, then every push interval only what changed (new points, new fills; tables and
+// health in full).
+//
+// The server binds loopback addresses only unless told otherwise (Options.AllowRemote): it
+// has no authentication. It answers GET and HEAD and refuses every other method. Server.Run
+// owns the HTTP server: when its context ends it closes every event stream and shuts down.
+//
+// Charts run on event time; the only wall-clock values are the age of the last message and
+// the push interval.
+package dashboard

@@ -1,0 +1,328 @@
+package dashboard
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/ledger"
+	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/strategy"
+)
+
+// Limits on what the hub keeps (oldest first out) and sends.
+const (
+	maxPoints = 20000 // points per equity or price series
+	maxFills  = 2000  // recent fills (chart markers and table)
+	maxSend   = 2000  // points per series in a snapshot
+	tableRows = 100   // fills in a snapshot's table
+)
+
+// Instance describes one strategy instance for the dashboard.
+type Instance struct {
+	Name     string
+	Type     string
+	Pairs    []feed.Pair
+	Currency string
+	// Deposits are the starting balances; Ledger, when set, is the restored account instead,
+	// and Open its restored open orders.
+	Deposits []engine.Deposit
+	Ledger   *ledger.Snapshot
+	Open     []strategy.Order
+}
+
+// Health is the feed's state, as a provider reports it on every push.
+type Health struct {
+	Connected          bool      `json:"connected"`
+	LastMessage        time.Time `json:"-"`
+	LastMessageAgeMS   int64     `json:"last_message_age_ms"` // -1: none yet
+	Frames             uint64    `json:"frames"`
+	Connections        uint64    `json:"connections"`
+	Reconnects         uint64    `json:"reconnects"`
+	TradeGaps          uint64    `json:"trade_gaps"`
+	MissingTrades      uint64    `json:"missing_trades"`
+	ChecksumMismatches uint64    `json:"checksum_mismatches"`
+	StaleBooks         []string  `json:"stale_books"` // pairs whose book is not verified now
+	FeedLagMS          float64   `json:"feed_lag_ms"` // receive time minus exchange time of the last trade
+	Backlog            []Backlog `json:"backlog"`
+	JournalQueued      int       `json:"journal_queued"`
+	JournalCommitted   uint64    `json:"journal_committed"`
+	Recording          string    `json:"recording,omitempty"`
+}
+
+// Backlog is one instance's queue of events.
+type Backlog struct {
+	Instance string `json:"instance"`
+	Events   int    `json:"events"`
+}
+
+// Hub keeps what the dashboard shows, fed by the engine's records (it is an
+// engine.Recorder) and by the event stream (Observe). Both are cheap and never block on the
+// browsers: a page reads the hub on its own schedule. It is safe for concurrent use.
+type Hub struct {
+	mu       sync.Mutex
+	title    string
+	mode     string
+	started  time.Time
+	health   func() Health
+	order    []string
+	inst     map[string]*instState
+	prices   map[feed.Pair]*series
+	pairs    []feed.Pair
+	fills    []fillRow
+	fillBase int // absolute index of fills[0]
+	now      time.Time
+	gaps     []gapRow
+	events   uint64
+	version  uint64
+}
+
+type instState struct {
+	info    Instance
+	led     *ledger.Ledger
+	equity  series
+	open    map[strategy.OrderID]*orderRow
+	openIDs []strategy.OrderID // in submission order
+	fills   uint64
+	orders  uint64
+	rejects uint64
+	fault   string
+	lag     string
+	last    decimal.Decimal
+	hasLast bool
+	first   decimal.Decimal
+}
+
+// series is a chart line with one point per second of event time.
+type series struct {
+	pts  []point
+	base int // absolute index of pts[0]
+}
+
+type point struct {
+	T int64   `json:"t"` // Unix seconds (event time)
+	V float64 `json:"v"`
+}
+
+func (s *series) add(t time.Time, v float64) {
+	sec := t.Unix()
+	if n := len(s.pts); n > 0 && s.pts[n-1].T >= sec {
+		s.pts[n-1].V = v // same second (or a clock step back): the latest value stands
+		return
+	}
+	s.pts = append(s.pts, point{T: sec, V: v})
+	if len(s.pts) > maxPoints {
+		drop := maxPoints / 4
+		s.pts = slices.Delete(s.pts, 0, drop)
+		s.base += drop
+	}
+}
+
+// since returns the points from absolute index from on, at most max (the newest), and the
+// next index. The last point may have been updated since it was sent: from counts it again.
+func (s *series) since(from, max int) ([]point, int) {
+	i := from - s.base - 1
+	if i < 0 {
+		i = 0
+	}
+	if n := len(s.pts) - i; n > max {
+		i = len(s.pts) - max
+	}
+	out := slices.Clone(s.pts[i:])
+	return out, s.base + len(s.pts)
+}
+
+type fillRow struct {
+	Instance  string  `json:"instance"`
+	T         int64   `json:"t"`
+	Time      string  `json:"time"`
+	Pair      string  `json:"pair"`
+	Side      string  `json:"side"`
+	Price     string  `json:"price"`
+	Qty       string  `json:"qty"`
+	Fee       string  `json:"fee"`
+	Liquidity string  `json:"liquidity"`
+	Order     string  `json:"order"`
+	PriceF    float64 `json:"price_f"`
+}
+
+type orderRow struct {
+	ID     string `json:"id"`
+	Pair   string `json:"pair"`
+	Side   string `json:"side"`
+	Type   string `json:"type"`
+	Qty    string `json:"qty"`
+	Price  string `json:"price"`
+	Filled string `json:"filled"`
+	Status string `json:"status"`
+}
+
+type gapRow struct {
+	Time    string `json:"time"`
+	Pair    string `json:"pair"`
+	Channel string `json:"channel"`
+	Missing uint64 `json:"missing"`
+	Reason  string `json:"reason"`
+}
+
+// NewHub returns a hub for the instances. title and mode label the page ("demo", "live").
+func NewHub(title, mode string, instances []Instance) *Hub {
+	h := &Hub{title: title, mode: mode, started: time.Now(), inst: map[string]*instState{}, prices: map[feed.Pair]*series{}}
+	for _, in := range instances {
+		st := &instState{info: in, open: map[strategy.OrderID]*orderRow{}}
+		ccy := in.Currency
+		if ccy == "" && len(in.Pairs) > 0 {
+			ccy = in.Pairs[0].Quote()
+		}
+		st.info.Currency = ccy
+		st.led = ledger.New(ccy)
+		if in.Ledger != nil {
+			_ = st.led.Restore(*in.Ledger) // display only: a refused snapshot shows an empty account
+		} else {
+			for _, d := range in.Deposits {
+				if d.Amount.Sign() > 0 {
+					_ = st.led.Deposit(d.Asset, d.Amount)
+				}
+			}
+		}
+		for _, o := range in.Open {
+			st.open[o.ID] = &orderRow{ID: string(o.ID), Pair: string(o.Pair), Side: o.Side.String(), Type: o.Type.String(),
+				Qty: o.Qty.String(), Price: o.Price.String(), Status: "open"}
+			st.openIDs = append(st.openIDs, o.ID)
+		}
+		h.order = append(h.order, in.Name)
+		h.inst[in.Name] = st
+		for _, p := range in.Pairs {
+			if _, ok := h.prices[p]; !ok {
+				h.prices[p] = &series{}
+				h.pairs = append(h.pairs, p)
+			}
+		}
+	}
+	slices.Sort(h.pairs)
+	return h
+}
+
+// SetHealth sets the feed health provider, called on every push to every page.
+func (h *Hub) SetHealth(f func() Health) {
+	h.mu.Lock()
+	h.health = f
+	h.mu.Unlock()
+}
+
+// Record implements engine.Recorder.
+func (h *Hub) Record(r *engine.Record) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := h.inst[r.Instance]
+	if st == nil {
+		return
+	}
+	h.version++
+	switch r.Kind {
+	case engine.RecordOrder:
+		u := &r.Order
+		id := u.Order.ID
+		switch {
+		case u.Status == strategy.StatusRejected && st.open[id] == nil:
+			st.rejects++
+			return
+		case u.Status.Done():
+			if _, ok := st.open[id]; ok {
+				delete(st.open, id)
+				st.openIDs = slices.DeleteFunc(st.openIDs, func(x strategy.OrderID) bool { return x == id })
+			}
+			return
+		}
+		row := st.open[id]
+		if row == nil {
+			row = &orderRow{ID: string(id)}
+			st.open[id] = row
+			st.openIDs = append(st.openIDs, id)
+			st.orders++
+		}
+		o := &u.Order
+		price := o.Price
+		if o.Type == strategy.Market {
+			price = decimal.Zero
+		}
+		*row = orderRow{ID: string(id), Pair: string(o.Pair), Side: o.Side.String(), Type: o.Type.String(), Qty: o.Qty.String(),
+			Price: price.String(), Filled: u.Filled.String(), Status: u.Status.String()}
+	case engine.RecordFill:
+		f := &r.Fill
+		st.fills++
+		base, quote := f.Pair.Base(), f.Pair.Quote()
+		_ = st.led.Trade(ledger.Trade{Pair: f.Pair, Base: base, Quote: quote, Side: f.Side, Price: f.Price, Qty: f.Qty,
+			Cost: f.Price.Mul(f.Qty), Fee: f.Fee})
+		pf, _ := f.Price.Float64()
+		h.fills = append(h.fills, fillRow{Instance: r.Instance, T: f.Time.Unix(), Time: f.Time.UTC().Format("15:04:05.000"),
+			Pair: string(f.Pair), Side: f.Side.String(), Price: f.Price.String(), Qty: f.Qty.String(), Fee: f.Fee.String(),
+			Liquidity: f.Liquidity.String(), Order: string(f.OrderID), PriceF: pf})
+		if len(h.fills) > maxFills {
+			drop := maxFills / 4
+			h.fills = slices.Delete(h.fills, 0, drop)
+			h.fillBase += drop
+		}
+	case engine.RecordEquity:
+		v, _ := r.Equity.Float64()
+		st.equity.add(r.Time, v)
+		if !st.hasLast {
+			st.first = r.Equity
+		}
+		st.last, st.hasLast = r.Equity, true
+	case engine.RecordFault:
+		if r.Err != nil {
+			st.fault = r.Err.Error()
+		}
+	case engine.RecordLag:
+		if r.Err != nil {
+			st.lag = r.Err.Error()
+		}
+	}
+}
+
+// Observe takes a batch of the engine's events: trade prices for the charts and the
+// accounts' marks, gaps for the health panel. It must be called from one goroutine at a time.
+func (h *Hub) Observe(batch []feed.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := range batch {
+		e := &batch[i]
+		h.events++
+		switch e.Kind {
+		case feed.KindTrade:
+			p := e.Trade.Pair
+			if p == "" {
+				p = e.Pair
+			}
+			t := e.Time
+			if t.IsZero() {
+				t = e.Recv
+			}
+			if t.After(h.now) {
+				h.now = t
+			}
+			if s := h.prices[p]; s != nil {
+				v, _ := e.Trade.Price.Float64()
+				s.add(t, v)
+			}
+			for _, name := range h.order {
+				st := h.inst[name]
+				if slices.Contains(st.info.Pairs, p) {
+					st.led.Mark(p, e.Trade.Price)
+				}
+			}
+		case feed.KindGap:
+			if e.Gap != nil {
+				g := gapRow{Time: e.Recv.UTC().Format("15:04:05"), Pair: string(e.Pair), Channel: e.Gap.Channel, Missing: e.Gap.Missing, Reason: e.Gap.Reason}
+				h.gaps = append(h.gaps, g)
+				if len(h.gaps) > 50 {
+					h.gaps = slices.Delete(h.gaps, 0, len(h.gaps)-50)
+				}
+			}
+		}
+	}
+}
