@@ -18,7 +18,7 @@ import (
 )
 
 // Events is market data decoded once and kept in memory compactly, to be replayed many
-// times (a sweep runs every trial on it). A trade takes 80 bytes; a book message is kept as
+// times (a sweep runs every trial on it). A trade takes 88 bytes; a book message is kept as
 // the decoder's immutable *feed.BookUpdate, shared by every replay; rarer kinds are kept as
 // they are. Replays rebuild feed.Events batch by batch, so memory does not grow with the
 // number of replays, and the rebuilt events are exactly the decoded ones (same decimals,
