@@ -434,3 +434,33 @@ func BenchmarkEncoderBookUpdate(b *testing.B) {
 		i++
 	}
 }
+
+func TestEncoderSubscribed(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		api           feed.API
+		channel, want string
+	}{
+		{feed.APIV2, "book", `{"method":"subscribe","result":{"channel":"book","depth":25,"snapshot":true,"symbol":"BTC/USD"},"success":true,"time_in":"2025-01-01T00:00:00.000000Z","time_out":"2025-01-01T00:00:00.000000Z"}`},
+		{feed.APIV2, "trade", `{"method":"subscribe","result":{"channel":"trade","snapshot":false,"symbol":"BTC/USD"},"success":true,"time_in":"2025-01-01T00:00:00.000000Z","time_out":"2025-01-01T00:00:00.000000Z"}`},
+		{feed.APIV1, "book", `{"channelID":2,"channelName":"book-25","event":"subscriptionStatus","pair":"XBT/USD","status":"subscribed","subscription":{"depth":25,"name":"book"}}`},
+		{feed.APIV1, "trade", `{"channelID":1,"channelName":"trade","event":"subscriptionStatus","pair":"XBT/USD","status":"subscribed","subscription":{"name":"trade"}}`},
+	} {
+		enc, _ := kraken.NewEncoder(tc.api, kraken.EncodeDepth(25))
+		frame, err := enc.AppendSubscribed(nil, tc.channel, "BTC/USD", t0)
+		if err != nil || string(frame) != tc.want {
+			t.Errorf("%v %s: %v\n got %s\nwant %s", tc.api, tc.channel, err, frame, tc.want)
+			continue
+		}
+		evs, err := kraken.NewDecoder().Decode(frame, t0, nil)
+		if err != nil || len(evs) != 1 || evs[0].Kind != feed.KindAck || !evs[0].Ack.Success || evs[0].Pair != "BTC/USD" || evs[0].Ack.Channel != tc.channel {
+			t.Errorf("%v %s: decoded %+v %v", tc.api, tc.channel, evs, err)
+		} else if tc.channel == "book" && evs[0].Ack.Depth != 25 {
+			t.Errorf("%v: depth %d", tc.api, evs[0].Ack.Depth)
+		}
+	}
+	enc, _ := kraken.NewEncoder(feed.APIV2)
+	if _, err := enc.AppendSubscribed(nil, "ticker", "BTC/USD", t0); err == nil {
+		t.Error("ticker acknowledged")
+	}
+}
