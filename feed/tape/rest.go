@@ -440,7 +440,7 @@ type DownloadConfig struct {
 	Until       time.Time
 	SinceCursor string
 	// Interval is the pause between calls (default 1.5s: Kraken asks for 1–2 s between bulk
-	// Trades calls).
+	// Trades calls); negative means none.
 	Interval time.Duration
 	// BackoffMin and BackoffMax bound the exponential backoff after a rate-limit answer, an
 	// HTTP error or a network failure (default 5s and 2m). MaxRetries is how many failed calls
@@ -466,8 +466,11 @@ func (c *DownloadConfig) defaults() error {
 	if c.URL == "" {
 		c.URL = DefaultRESTURL
 	}
-	if c.Interval == 0 {
+	switch {
+	case c.Interval == 0:
 		c.Interval = 1500 * time.Millisecond
+	case c.Interval < 0:
+		c.Interval = 0
 	}
 	if c.BackoffMin == 0 {
 		c.BackoffMin = 5 * time.Second
@@ -497,8 +500,8 @@ func (c *DownloadConfig) defaults() error {
 		return errors.New("tape: download: no start time")
 	case c.Count < 1 || c.Count > 1000:
 		return fmt.Errorf("tape: download: page size %d outside 1..1000", c.Count)
-	case c.Interval < 0 || c.BackoffMin < 0 || c.BackoffMax < c.BackoffMin || c.MaxRetries < 0:
-		return errors.New("tape: download: interval and backoff must not be negative, BackoffMax >= BackoffMin")
+	case c.BackoffMin < 0 || c.BackoffMax < c.BackoffMin || c.MaxRetries < 0:
+		return errors.New("tape: download: backoff and retries must not be negative, BackoffMax >= BackoffMin")
 	}
 	if c.SinceCursor != "" {
 		if _, err := strconv.ParseInt(c.SinceCursor, 10, 64); err != nil {
