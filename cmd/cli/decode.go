@@ -109,6 +109,9 @@ func runDecode(ctx context.Context, a *app, args []string, opts decodeOptions) e
 
 // input decodes one file ("-" is standard input).
 func (r *decodeRun) input(ctx context.Context, name string) error {
+	if isTapePath(name) {
+		return r.tapeInput(ctx, name) // a recording directory, manifest or segment: tape.go
+	}
 	var in io.Reader = r.a.stdin
 	label := "<stdin>"
 	if name != "-" {
