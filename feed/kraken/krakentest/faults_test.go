@@ -445,3 +445,46 @@ func TestReplayRecording(t *testing.T) {
 		}
 	})
 }
+
+// TestReplayLoops: a looping replay keeps going (times shifted, trades renumbered) and stops
+// with Close, even for a recording whose events share one instant.
+func TestReplayLoops(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		evs := []feed.Event{
+			{Kind: feed.KindTrade, Recv: t0, Time: t0, Trade: feed.Trade{Pair: "BTC/USD", Side: feed.Buy, OrdType: feed.OrdLimit, Price: decimal.New(500001, -1), Qty: decimal.New(1, -2), Time: t0}},
+			{Kind: feed.KindTrade, Recv: t0, Time: t0, Trade: feed.Trade{Pair: "BTC/USD", Side: feed.Sell, OrdType: feed.OrdLimit, Price: decimal.New(500000, -1), Qty: decimal.New(2, -2), Time: t0}},
+		}
+		srv := krakentest.NewPipe(krakentest.WithRecording(&krakentest.Recording{Events: evs}, true))
+		defer srv.Close()
+		ws, _, err := srv.Dialer().Dial(srv.URLv2(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		ws.WriteMessage(websocket.TextMessage, []byte(`{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],"snapshot":false}}`))
+		var ids []uint64
+		for len(ids) < 6 {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				Channel, Type string
+				Data          []struct {
+					TradeID uint64 `json:"trade_id"`
+				}
+			}
+			if json.Unmarshal(b, &m) == nil && m.Channel == "trade" && m.Type == "update" {
+				for _, d := range m.Data {
+					ids = append(ids, d.TradeID)
+				}
+			}
+		}
+		for i := 1; i < len(ids); i++ {
+			if ids[i] != ids[i-1]+1 {
+				t.Fatalf("ids %v", ids)
+			}
+		}
+	})
+}

@@ -21,6 +21,9 @@ func eventTime(e *feed.Event) time.Time {
 	return e.Time
 }
 
+// loopGap separates the passes of a looping replay, in recorded time.
+const loopGap = time.Second
+
 // runReplay publishes a recording at its pace divided by the speed factor, pausing while the
 // system status is not online. With loop it starts again, shifting times past the previous
 // pass and letting the server renumber trades.
@@ -43,6 +46,9 @@ func (s *Server) runReplay(ctx context.Context, rec *Recording) {
 			j := i + 1
 			for j < len(rec.Events) && eventTime(&rec.Events[j]).Equal(t0) {
 				j++
+			}
+			if ctx.Err() != nil {
+				return
 			}
 			due := start.Add(paused + time.Duration(float64(t0.Sub(first))/s.cfg.speed))
 			if wait := time.Until(due); wait > 0 {
@@ -81,8 +87,15 @@ func (s *Server) runReplay(ctx context.Context, rec *Recording) {
 			s.mu.Unlock()
 			return
 		}
+		// One recorded second between passes (at the replay's speed), and a chance to stop.
+		timer.Reset(time.Duration(float64(loopGap) / s.cfg.speed))
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
 		pass++
-		shift += eventTime(&rec.Events[len(rec.Events)-1]).Sub(first) + time.Second
+		shift += eventTime(&rec.Events[len(rec.Events)-1]).Sub(first) + loopGap
 	}
 }
 
