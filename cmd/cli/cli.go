@@ -152,6 +152,8 @@ func commands(a *app) []*cobra.Command {
 		newBacktestCmd(a),
 		newSweepCmd(a),
 		newDiffCmd(a),
+		newServeCmd(a),
+		newWatchCmd(a),
 	}
 }
 

@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/krakentest"
+	"github.com/papertrade/papertrade/feed/synth"
+)
+
+// serveStartPrices are rough start prices for generated markets of common pairs; --price sets
+// others.
+var serveStartPrices = map[feed.Pair]string{
+	"BTC/USD": "60000", "BTC/EUR": "55000", "ETH/USD": "3000", "ETH/EUR": "2800", "ETH/BTC": "0.05",
+	"SOL/USD": "150", "DOGE/USD": "0.15", "ADA/USD": "0.45", "XRP/USD": "0.6", "LTC/USD": "80",
+	"DOT/USD": "6", "LINK/USD": "15", "ALGO/USD": "0.2", "AVAX/USD": "30", "ATOM/USD": "8",
+	"MATIC/USD": "0.5", "BCH/USD": "400", "XMR/USD": "150", "UNI/USD": "8", "USDT/USD": "1",
+}
+
+type serveFlags struct {
+	addr       string
+	data       string
+	synth      bool
+	pairs      []string
+	prices     []string
+	seed       uint64
+	rate       float64
+	speed      float64
+	loop       bool
+	faults     krakentest.FaultConfig
+	rejectSubs bool
+}
+
+func newServeCmd(a *app) *cobra.Command {
+	var fl serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a local Kraken look-alike (WebSocket v1 and v2, REST) over a recording or a generated market",
+		Long: `serve runs a Kraken-compatible public market-data server on one address: WebSocket v1
+at "/", v2 at "/v2" and REST (Time, SystemStatus, AssetPairs, Trades) under "/0/public/". Point
+a bot, "papertrade watch" or "papertrade live" at it to test offline.
+
+The data is a recording (--data: a papertrade tape directory or segment, or JSON lines of
+Kraken frames) replayed at --speed, or a generated market (--synth, the default) of --pairs
+at --rate events per second. Any pair of the built-in table can be subscribed by its v1 name
+on v1 and its v2 name on v2; pairs without data simply stay quiet.
+
+Fault flags inject what the real service does: dropped connections, stalls, maintenance,
+malformed frames, rate-limit rejections.
+
+The first line on stdout names the endpoints, so scripts can parse it:
+
+  serving Kraken v1 at ws://127.0.0.1:PORT and v2 at ws://127.0.0.1:PORT/v2 (REST at http://127.0.0.1:PORT/0/public/...)
+
+It runs until interrupted (SIGINT/SIGTERM), then closes every connection and exits.`,
+		Example: `  papertrade serve
+  papertrade serve --synth --pairs BTC/USD,ETH/USD,SOL/USD --rate 200 --addr 127.0.0.1:8765
+  papertrade serve --data ./recordings --speed 10 --loop
+  papertrade serve --drop-every 30s --maintenance-every 5m --maintenance-for 20s`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.NoArgs(cmd, args); err != nil {
+				return &usageError{err}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, a, &fl) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free one)")
+	f.StringVar(&fl.data, "data", "", "replay this recording: a tape directory, manifest or segment, or JSON lines of frames")
+	f.BoolVar(&fl.synth, "synth", false, "serve a generated market (the default without --data)")
+	f.StringSliceVar(&fl.pairs, "pairs", []string{"BTC/USD", "ETH/USD"}, "pairs of the generated market (v2 names)")
+	f.StringArrayVar(&fl.prices, "price", nil, "start price of a generated pair, PAIR=PRICE (repeatable; common pairs have one)")
+	f.Uint64Var(&fl.seed, "seed", 1, "seed of the generated market (same seed, same market)")
+	f.Float64Var(&fl.rate, "rate", 20, "generated market events (trades and book updates) per second")
+	f.Float64Var(&fl.speed, "speed", 1, "replay speed factor (2 = twice as fast); multiplies --rate for --synth")
+	f.BoolVar(&fl.loop, "loop", false, "restart the recording when it ends")
+	f.DurationVar(&fl.faults.DropEvery, "drop-every", 0, "drop every connection this often (e.g. 30s)")
+	f.DurationVar(&fl.faults.StallAfter, "stall-after", 0, "each connection goes silent (socket open) this long after it opens")
+	f.DurationVar(&fl.faults.MaintenanceEvery, "maintenance-every", 0, "switch the system status to maintenance this often")
+	f.DurationVar(&fl.faults.MaintenanceFor, "maintenance-for", 5*time.Second, "how long each maintenance lasts")
+	f.DurationVar(&fl.faults.MalformedEvery, "malformed-every", 0, "send every connection a truncated JSON frame this often")
+	f.BoolVar(&fl.rejectSubs, "reject-subscribes", false, `reject every subscription with "Exceeded msg rate"`)
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
+	ctx := cmd.Context()
+	if fl.data != "" && fl.synth {
+		return &usageError{errors.New("--data and --synth are exclusive")}
+	}
+	if fl.speed <= 0 || fl.rate < 0 {
+		return &usageError{errors.New("--speed must be positive and --rate not negative")}
+	}
+	for _, d := range []time.Duration{fl.faults.DropEvery, fl.faults.StallAfter, fl.faults.MaintenanceEvery, fl.faults.MaintenanceFor, fl.faults.MalformedEvery} {
+		if d < 0 {
+			return &usageError{errors.New("fault durations must not be negative")}
+		}
+	}
+	opts := []krakentest.Option{
+		krakentest.WithLogger(a.log),
+		krakentest.WithSpeed(fl.speed),
+		krakentest.WithSeed(fl.seed),
+		krakentest.WithFaults(fl.faults),
+	}
+	var source string
+	if fl.data != "" {
+		rec, err := krakentest.LoadRecording(ctx, fl.data)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, krakentest.WithRecording(rec, fl.loop))
+		source = fmt.Sprintf("recording %s (%d events) at speed %g", fl.data, len(rec.Events), fl.speed)
+	} else {
+		m, pairs, err := serveMarket(fl)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, krakentest.WithMarket(m, fl.rate))
+		source = fmt.Sprintf("generated market %s (seed %d) at %g events/s", strings.Join(pairs, ","), fl.seed, fl.rate*fl.speed)
+	}
+	srv, err := krakentest.Listen(fl.addr, opts...)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if fl.rejectSubs {
+		srv.SetRejectSubscribes(true)
+	}
+	fmt.Fprintf(a.stdout, "serving Kraken v1 at %s and v2 at %s (REST at %s/0/public/...)\n", srv.URLv1(), srv.URLv2(), srv.URL())
+	fmt.Fprintf(a.stdout, "data: %s\n", source)
+	a.log.Info("serving", zap.String("addr", srv.Addr()), zap.String("data", source))
+	<-ctx.Done()
+	srv.Close()
+	st := srv.Stats()
+	var frames uint64
+	for _, ch := range krakentest.Channels() {
+		frames += st.Frames[ch]
+	}
+	fmt.Fprintf(a.stdout, "stopped: %d connections, %d subscriptions, %d frames sent\n", st.Connections, st.Subscriptions, frames)
+	return nil
+}
+
+// serveMarket builds the generated market of --pairs.
+func serveMarket(fl *serveFlags) (*synth.Market, []string, error) {
+	prices := map[feed.Pair]decimal.Decimal{}
+	for p, s := range serveStartPrices {
+		prices[p] = decimal.RequireFromString(s)
+	}
+	for _, kv := range fl.prices {
+		name, val, ok := strings.Cut(kv, "=")
+		d, err := decimal.NewFromString(val)
+		if !ok || err != nil || d.Sign() <= 0 {
+			return nil, nil, &usageError{fmt.Errorf("--price %q: want PAIR=PRICE with a positive price", kv)}
+		}
+		prices[feed.Pair(name)] = d
+	}
+	table := kraken.DefaultPairs()
+	var pcs []synth.PairConfig
+	var names []string
+	for _, name := range fl.pairs {
+		info, ok := lookupAnyName(table, strings.TrimSpace(name))
+		if !ok {
+			return nil, nil, &usageError{fmt.Errorf("--pairs: %q is not in the pair table (papertrade pairs lists it)", name)}
+		}
+		price, ok := prices[info.Pair]
+		if !ok {
+			return nil, nil, &usageError{fmt.Errorf("--pairs: no start price for %s; give one with --price %s=PRICE", info.Pair, info.Pair)}
+		}
+		if slices.Contains(names, string(info.Pair)) {
+			return nil, nil, &usageError{fmt.Errorf("--pairs: %s listed twice", info.Pair)}
+		}
+		names = append(names, string(info.Pair))
+		pcs = append(pcs, synth.PairConfig{Info: *info, StartPrice: price})
+	}
+	if len(pcs) == 0 {
+		return nil, nil, &usageError{errors.New("--pairs: at least one pair")}
+	}
+	m, err := synth.New(synth.Config{Seed: fl.seed, Pairs: pcs})
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, names, nil
+}

@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// cliProc runs one CLI command in the background with its stdout as a stream of lines.
+type cliProc struct {
+	t      *testing.T
+	cancel context.CancelFunc
+	lines  chan string
+	code   chan int
+	stderr strings.Builder
+}
+
+func startCLI(t *testing.T, args ...string) *cliProc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	p := &cliProc{t: t, cancel: cancel, lines: make(chan string, 1024), code: make(chan int, 1)}
+	go func() {
+		code := Run(ctx, args, strings.NewReader(""), pw, &p.stderr)
+		pw.Close()
+		p.code <- code
+	}()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+	}()
+	return p
+}
+
+// next returns the next stdout line (the timer only turns a hang into a failure).
+func (p *cliProc) next() string {
+	p.t.Helper()
+	select {
+	case l, ok := <-p.lines:
+		if !ok {
+			p.t.Fatalf("command ended; stderr: %s", p.stderr.String())
+		}
+		return l
+	case <-time.After(30 * time.Second):
+		p.t.Fatalf("no output for 30s; stderr: %s", p.stderr.String())
+	}
+	return ""
+}
+
+// until reads lines until one matches re, and returns it.
+func (p *cliProc) until(re *regexp.Regexp) string {
+	p.t.Helper()
+	for {
+		if l := p.next(); re.MatchString(l) {
+			return l
+		}
+	}
+}
+
+// stop interrupts the command, as SIGINT does, and returns its exit code and remaining output.
+func (p *cliProc) stop() (int, []string) {
+	p.cancel()
+	var rest []string
+	guard := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if ok {
+				rest = append(rest, l)
+				continue
+			}
+			return <-p.code, rest
+		case <-guard:
+			p.t.Fatalf("command did not stop within 30s; stderr: %s", p.stderr.String())
+		}
+	}
+}
+
+var servingLine = regexp.MustCompile(`^serving Kraken v1 at (ws://127\.0\.0\.1:\d+) and v2 at (ws://127\.0\.0\.1:\d+/v2) \(REST at (http://127\.0\.0\.1:\d+)/0/public/\.\.\.\)$`)
+
+func TestServeAndWatch(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := startCLI(t, "serve", "--synth", "--pairs", "BTC/USD,ETH/USD", "--rate", "300")
+	m := servingLine.FindStringSubmatch(srv.next())
+	if m == nil {
+		t.Fatal("first line does not name the endpoints")
+	}
+	v1, v2, rest := m[1], m[2], m[3]
+	if l := srv.next(); !strings.HasPrefix(l, "data: generated market BTC/USD,ETH/USD (seed 1) at 300 events/s") {
+		t.Errorf("second line %q", l)
+	}
+	resp, err := http.Get(rest + "/0/public/SystemStatus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"status":"online"`) {
+		t.Errorf("REST SystemStatus %s", body)
+	}
+
+	trade := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{6} BTC/USD (buy|sell) [0-9.]+ @ [0-9.]+( #\d+)?$`)
+	book := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{6} BTC/USD book bid [0-9.]+ x [0-9.]+ \| ask [0-9.]+ x [0-9.]+$`)
+	for _, tc := range []struct {
+		url, api string
+		id       bool
+	}{{v2, "", true}, {v1, "", false}, {v1, "v1", false}} {
+		args := []string{"watch", "--url", tc.url, "--pairs", "BTC/USD", "--channels", "trade,book"}
+		if tc.api != "" {
+			args = append(args, "--api", tc.api)
+		}
+		w := startCLI(t, args...)
+		w.until(regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{6} status online \(version [0-9.]+, connection 1\)$`))
+		w.until(regexp.MustCompile(`subscribed trade BTC/USD$`))
+		w.until(regexp.MustCompile(`subscribed book BTC/USD \(depth 10\)$`))
+		if l := w.until(trade); strings.Contains(l, "#") != tc.id {
+			t.Errorf("%s: trade line %q (v2 lines carry the trade id, v1 lines cannot)", tc.url, l)
+		}
+		w.until(book)
+		code, tail := w.stop()
+		if code != ExitOK || len(tail) == 0 || !strings.HasPrefix(tail[len(tail)-1], "watched ") ||
+			!strings.Contains(tail[len(tail)-1], "0 checksum mismatches, 0 malformed frames") {
+			t.Errorf("%s: watch exit %d, last lines %q, stderr %s", tc.url, code, tail, w.stderr.String())
+		}
+	}
+	code, tail := srv.stop()
+	if code != ExitOK || len(tail) != 1 || !regexp.MustCompile(`^stopped: 3 connections, 6 subscriptions, \d+ frames sent$`).MatchString(tail[0]) {
+		t.Errorf("serve exit %d, output %q, stderr %s", code, tail, srv.stderr.String())
+	}
+}
+
+func TestServeReplaysData(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	frames := `[0,[["5541.20000","0.15850568","1534614057.321597","s","l",""],["6060.00000","0.02455000","1534614057.324998","b","l",""]],"trade","XBT/USD"]` + "\n"
+	path := dir + "/frames.jsonl"
+	if err := writeFile(path, frames); err != nil {
+		t.Fatal(err)
+	}
+	srv := startCLI(t, "serve", "--data", path, "--loop", "--speed", "50")
+	m := servingLine.FindStringSubmatch(srv.next())
+	if m == nil {
+		t.Fatal("no endpoints line")
+	}
+	if l := srv.next(); l != "data: recording "+path+" (2 events) at speed 50" {
+		t.Errorf("data line %q", l)
+	}
+	w := startCLI(t, "watch", "--url", m[2], "--pairs", "BTC/USD")
+	w.until(regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{6} BTC/USD sell 0.15850568 @ 5541.2 #\d+$`))
+	if code, _ := w.stop(); code != ExitOK {
+		t.Errorf("watch exit %d: %s", code, w.stderr.String())
+	}
+	if code, _ := srv.stop(); code != ExitOK {
+		t.Errorf("serve exit %d: %s", code, srv.stderr.String())
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--data", "x", "--synth"},
+		{"serve", "--pairs", "NOPE/USD"},
+		{"serve", "--pairs", "ARB/USD"},
+		{"serve", "--price", "BTC/USD=-1"},
+		{"serve", "--speed", "0"},
+		{"serve", "--drop-every", "-1s"},
+		{"serve", "extra"},
+	} {
+		var out, errOut strings.Builder
+		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitUsage {
+			t.Errorf("%q: exit %d, want %d (stderr %s)", args, code, ExitUsage, errOut.String())
+		}
+	}
+	var out, errOut strings.Builder
+	if code := Run(context.Background(), []string{"serve", "--data", t.TempDir() + "/missing"}, strings.NewReader(""), &out, &errOut); code != ExitError {
+		t.Errorf("missing data: exit %d", code)
+	}
+}
