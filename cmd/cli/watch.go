@@ -191,7 +191,7 @@ func (p *eventPrinter) line(ev *feed.Event) string {
 			x.Bid, x.BidQty, x.Ask, x.AskQty, x.Last, x.Volume, x.VWAP)
 	case feed.KindCandle:
 		c := ev.Candle
-		return fmt.Sprintf("%s ohlc %s %s o %s h %s l %s c %s v %s n %d", ev.Pair, c.Interval,
+		return fmt.Sprintf("%s ohlc %s %s o %s h %s l %s c %s v %s n %d", ev.Pair, intervalText(c.Interval),
 			c.Start.UTC().Format("15:04"), c.Open, c.High, c.Low, c.Close, c.Volume, c.Trades)
 	case feed.KindSpread:
 		s := ev.Spread
@@ -213,6 +213,21 @@ func (p *eventPrinter) line(ev *feed.Event) string {
 		return gapLine(ev)
 	}
 	return ""
+}
+
+// intervalText prints a candle interval as Kraken names them: 1m, 4h, 1d, 1w.
+func intervalText(d time.Duration) string {
+	switch {
+	case d >= 7*24*time.Hour && d%(7*24*time.Hour) == 0:
+		return fmt.Sprintf("%dw", d/(7*24*time.Hour))
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 func snapshotWord(b bool) string {

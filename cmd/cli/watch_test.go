@@ -49,6 +49,9 @@ func TestWatchLines(t *testing.T) {
 			"12:00:01.123456 GAP BTC/USD trade: 11:59:57.123456 to 12:00:01.123456; reconnected"},
 		{feed.Event{Kind: feed.KindGap, Time: t0, Pair: "BTC/USD", Gap: &feed.Gap{Channel: "book", From: t0, To: t0, Reason: "book checksum mismatch"}},
 			"12:00:01.123456 GAP BTC/USD book: book checksum mismatch"},
+		{feed.Event{Kind: feed.KindCandle, Time: t0, Pair: "BTC/USD", Candle: &feed.Candle{Pair: "BTC/USD", Interval: 4 * time.Hour,
+			Start: t0.Truncate(4 * time.Hour), Open: d("1"), High: d("2"), Low: d("0.5"), Close: d("1.5"), Volume: d("10"), Trades: 5}},
+			"12:00:01.123456 BTC/USD ohlc 4h 12:00 o 1 h 2 l 0.5 c 1.5 v 10 n 5"},
 		{feed.Event{Kind: feed.KindHeartbeat, Recv: t0}, ""},
 	} {
 		var sb strings.Builder
