@@ -54,7 +54,8 @@ status line and in tape info afterwards.
 
 It runs until interrupted (Ctrl-C, SIGTERM), for --duration, or for --frames frames, then flushes
 and closes the recording and exits 0. A crash loses at most the last second of frames. Every
---status seconds it prints one line: frames, megabytes written, gaps, reconnects.`,
+--status it prints one line: frames recorded and received, megabytes written, reconnects, and
+the gaps the client reported (trade ids it knows it missed, books it had to drop).`,
 		Example: `  papertrade record --pairs BTC/USD,ETH/USD --channels trade,book --out data/live
   papertrade record --api v1 --pairs XBT/USD --channels trade --out data/v1 --duration 1h
   papertrade record --url ws://127.0.0.1:8765/v2 --pairs BTC/USD --out data/local --frames 10000`,
@@ -191,21 +192,20 @@ func runRecord(ctx context.Context, a *app, o recordOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "recording %s %s for %s into %s (Ctrl-C stops)\n", url, strings.Join(cfg.Channels, ","), strings.Join(o.pairsList(cfg.Pairs), ","), o.out)
 	began := time.Now()
-	var gaps, gapTrades int64
+	var tradeGaps, bookGaps, gapTrades int64 // from the client's KindGap events; guarded by mu
 	status := func(final bool) {
 		frames, _ := rec.state()
 		st := cl.Stats()
-		ws := w.Stats()
 		what := "status"
 		if final {
 			what = "recorded"
 		}
-		fmt.Fprintf(a.stdout, "%s %s: %d frames, %s written, %d gaps (%d trades missing, %d book checksum mismatches), %d reconnects\n",
-			time.Now().UTC().Format("15:04:05"), what, frames, tpMB(ws.Bytes), gaps, max(gapTrades, int64(st.MissingTrades)), st.ChecksumMismatches, st.Reconnects)
+		fmt.Fprintf(a.stdout, "%s %s: %d frames of %d received, %s written, %d reconnects, %d trade gaps (%d trades missing), %d book gaps, %d checksum mismatches\n",
+			time.Now().UTC().Format("15:04:05"), what, frames, st.Frames, tpMB(w.Stats().Bytes), st.Reconnects, tradeGaps, gapTrades, bookGaps, st.ChecksumMismatches)
 	}
 	g, gctx := errgroup.WithContext(runCtx)
 	out := make(chan []feed.Event, 64)
-	var mu sync.Mutex // guards gaps and gapTrades against the status printer
+	var mu sync.Mutex
 	g.Go(func() error { return cl.Run(gctx, out) })
 	g.Go(func() error {
 		for {
@@ -216,8 +216,12 @@ func runRecord(ctx context.Context, a *app, o recordOptions) error {
 				for i := range evs {
 					if ev := &evs[i]; ev.Kind == feed.KindGap {
 						mu.Lock()
-						gaps++
-						gapTrades += int64(ev.Gap.Missing)
+						if ev.Gap.Channel == "trade" {
+							tradeGaps++
+							gapTrades += int64(ev.Gap.Missing)
+						} else {
+							bookGaps++
+						}
 						mu.Unlock()
 						a.log.Info("gap", zap.String("pair", string(ev.Pair)), zap.String("channel", ev.Gap.Channel), zap.Uint64("missing", ev.Gap.Missing), zap.String("reason", ev.Gap.Reason))
 					}
