@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -125,6 +126,7 @@ type tapeSynthOptions struct {
 	start    string
 	rate     float64
 	prices   []string
+	level    string
 }
 
 func newTapeSynthCmd(a *app) *cobra.Command {
@@ -163,6 +165,7 @@ pairs cover about 28 hours of market time.`,
 	f.StringVar(&o.start, "start", "2025-01-01", "exchange time of the first events")
 	f.Float64Var(&o.rate, "rate", synth.DefaultTradeRate, "taker orders per second per pair (book-only changes come as often)")
 	f.StringSliceVar(&o.prices, "price", nil, "start price of a pair, PAIR=PRICE (repeatable); common pairs have defaults")
+	f.StringVar(&o.level, "level", "better", "zstd level: fastest, default, better (the recorder's) or best; faster levels write bigger files")
 	return cmd
 }
 
@@ -185,6 +188,7 @@ type synthTapeConfig struct {
 	book     bool // record the book channel
 	table    *kraken.Pairs
 	channels []string
+	level    zstd.EncoderLevel
 }
 
 func runTapeSynth(ctx context.Context, a *app, o tapeSynthOptions) error {
@@ -211,6 +215,14 @@ func (o *tapeSynthOptions) config() (synthTapeConfig, error) {
 	}
 	if o.trades < 1 {
 		return cfg, tpUsagef("--trades %d: want at least 1", o.trades)
+	}
+	switch o.level {
+	case "", "better":
+		cfg.level = tape.DefaultLevel
+	case "fastest", "default", "best":
+		_, cfg.level = zstd.EncoderLevelFromString(o.level)
+	default:
+		return cfg, tpUsagef("--level %q: want fastest, default, better or best", o.level)
 	}
 	switch o.api {
 	case "v2":
@@ -301,6 +313,7 @@ func writeSynthTape(ctx context.Context, cfg synthTapeConfig, log *zap.Logger) (
 	w, err := tape.NewWriter(cfg.dir,
 		tape.WithName(cfg.name),
 		tape.WithFlushInterval(0), // no wall-clock flushes: the same input gives the same bytes
+		tape.WithLevel(cfg.level),
 		tape.WithLogger(log),
 		tape.WithPairs(pairs...),
 		tape.WithChannels(cfg.channels...),

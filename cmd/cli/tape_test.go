@@ -227,6 +227,7 @@ func TestTapeSynthChannelsAndErrors(t *testing.T) {
 		{[]string{"--out", dir, "--pairs", "PEPE/USD"}, "--price PEPE/USD=PRICE"},
 		{[]string{"--out", dir, "--price", "BTC/USD=-1"}, "want PAIR=PRICE"},
 		{[]string{"--out", dir, "--start", "yesterday"}, `--start "yesterday"`},
+		{[]string{"--out", dir, "--level", "max"}, `--level "max"`},
 	}
 	for _, tc := range tests {
 		code, _, errOut := tpRun(t, append([]string{"tape", "synth"}, tc.args...)...)
