@@ -26,7 +26,10 @@ import (
 //
 // Events is immutable once loaded and safe for concurrent replays.
 type Events struct {
-	evs    []cev
+	// evs holds the events in chunks of chunkSize: loading never copies what it already
+	// holds, and no slack beyond one chunk is allocated.
+	evs    [][]cev
+	n      int
 	books  []*feed.BookUpdate
 	others []feed.Event
 	pairs  []feed.Pair
@@ -51,6 +54,21 @@ type cev struct {
 }
 
 const noTime = math.MinInt64
+
+const chunkBits = 14
+const chunkSize = 1 << chunkBits
+
+// at returns event i.
+func (e *Events) at(i int) *cev { return &e.evs[i>>chunkBits][i&(chunkSize-1)] }
+
+func (e *Events) push(c cev) {
+	if e.n&(chunkSize-1) == 0 {
+		e.evs = append(e.evs, make([]cev, 0, chunkSize))
+	}
+	k := len(e.evs) - 1
+	e.evs[k] = append(e.evs[k], c)
+	e.n++
+}
 
 func unixNano(t time.Time) int64 {
 	if t.IsZero() {
@@ -100,7 +118,6 @@ func LoadEvents(ctx context.Context, path string, pairs []feed.Pair, log *zap.Lo
 		}
 		e.Add(&ev)
 	}
-	e.evs = slices.Clip(e.evs)
 	return e, nil
 }
 
@@ -122,19 +139,19 @@ func (e *Events) Add(ev *feed.Event) {
 			c.inline = true
 			c.price, c.pexp, c.qty, c.qexp = pm, pe, qm, qe
 			c.side, c.ord, c.id, c.ttime = t.Side, t.OrdType, t.ID, unixNano(t.Time)
-			e.evs = append(e.evs, c)
+			e.push(c)
 			return
 		}
 	case ev.Kind == feed.KindBook && c.kind == feed.KindBook && ev.Book != nil:
 		c.ref = uint32(len(e.books))
 		e.books = append(e.books, ev.Book)
-		e.evs = append(e.evs, c)
+		e.push(c)
 		return
 	}
 	c.kind = ev.Kind
 	c.ref = uint32(len(e.others))
 	e.others = append(e.others, *ev)
-	e.evs = append(e.evs, c)
+	e.push(c)
 }
 
 func (e *Events) pairIndex(p feed.Pair) (uint16, bool) {
@@ -151,22 +168,22 @@ func (e *Events) pairIndex(p feed.Pair) (uint16, bool) {
 }
 
 // Len returns the number of events.
-func (e *Events) Len() int { return len(e.evs) }
+func (e *Events) Len() int { return e.n }
 
 // Files returns the hashes of the files the events were loaded from.
 func (e *Events) Files() []report.DataFile { return slices.Clone(e.files) }
 
 // Span returns the receive times of the first and last events.
 func (e *Events) Span() (first, last time.Time) {
-	for _, c := range e.evs {
-		if c.recv != noTime {
-			first = fromNano(c.recv)
+	for i := 0; i < e.n; i++ {
+		if r := e.at(i).recv; r != noTime {
+			first = fromNano(r)
 			break
 		}
 	}
-	for i := len(e.evs) - 1; i >= 0; i-- {
-		if e.evs[i].recv != noTime {
-			last = fromNano(e.evs[i].recv)
+	for i := e.n - 1; i >= 0; i-- {
+		if r := e.at(i).recv; r != noTime {
+			last = fromNano(r)
 			break
 		}
 	}
@@ -175,7 +192,7 @@ func (e *Events) Span() (first, last time.Time) {
 
 // event rebuilds event i.
 func (e *Events) event(i int, dst *feed.Event) {
-	c := &e.evs[i]
+	c := e.at(i)
 	if !c.inline && c.kind != feed.KindBook {
 		*dst = e.others[c.ref]
 		return
@@ -194,14 +211,14 @@ func (e *Events) event(i int, dst *feed.Event) {
 // index returns the range [lo, hi) of events whose receive time is in [from, to), the way a
 // tape.Range selects frames (events without a receive time stay with their neighbours).
 func (e *Events) index(from, to time.Time) (int, int) {
-	lo, hi := 0, len(e.evs)
+	lo, hi := 0, e.n
 	if !from.IsZero() {
 		f := from.UnixNano()
-		lo = sort.Search(len(e.evs), func(i int) bool { r := e.evs[i].recv; return r != noTime && r >= f })
+		lo = sort.Search(e.n, func(i int) bool { r := e.at(i).recv; return r != noTime && r >= f })
 	}
 	if !to.IsZero() {
 		t := to.UnixNano()
-		hi = sort.Search(len(e.evs), func(i int) bool { r := e.evs[i].recv; return r != noTime && r >= t })
+		hi = sort.Search(e.n, func(i int) bool { r := e.at(i).recv; return r != noTime && r >= t })
 	}
 	return lo, max(lo, hi)
 }
@@ -224,7 +241,7 @@ func (e *Events) replay(from, to time.Time, pairs []feed.Pair, interval time.Dur
 	obs := &observer{pairs: pairs, market: report.NewMarketRecorder(min(interval, time.Minute)), progress: progress}
 	lo, hi := e.index(from, to)
 	if hi > lo {
-		obs.from, obs.to = e.evs[lo].recv, e.evs[hi-1].recv
+		obs.from, obs.to = e.at(lo).recv, e.at(hi-1).recv
 	}
 	src := feed.SourceFunc(func(ctx context.Context, out chan<- []feed.Event) error {
 		for i := lo; i < hi; {
@@ -253,7 +270,7 @@ func (e *Events) Market(from, to time.Time, pairs []feed.Pair, interval time.Dur
 	lo, hi := e.index(from, to)
 	var ev feed.Event
 	for i := lo; i < hi; i++ {
-		c := &e.evs[i]
+		c := e.at(i)
 		if c.kind != feed.KindTrade {
 			continue
 		}
