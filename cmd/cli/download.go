@@ -24,6 +24,7 @@ type downloadOptions struct {
 	name     string
 	interval time.Duration
 	count    int
+	age      time.Duration
 
 	sleep func(context.Context, time.Duration) error // tests: no real waits
 }
@@ -66,6 +67,7 @@ be parsed (they are reported and skipped).`,
 	f.StringVar(&o.name, "name", "", "recording name, which prefixes its files (default rest-<REST name>)")
 	f.DurationVar(&o.interval, "interval", 1500*time.Millisecond, "pause between calls (Kraken asks for 1-2 s)")
 	f.IntVar(&o.count, "count", 1000, "trades per page (1-1000)")
+	f.DurationVar(&o.age, "segment-age", 24*time.Hour, "start a new segment file at multiples of this trade time")
 	return cmd
 }
 
@@ -119,6 +121,7 @@ func runDownload(ctx context.Context, a *app, o downloadOptions) error {
 	meta := []tape.Option{
 		tape.WithName(name),
 		tape.WithFlushInterval(0),
+		tape.WithMaxSegmentAge(o.age),
 		tape.WithLogger(a.log),
 		tape.WithPairs(info.Pair),
 		tape.WithChannels("trade"),

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,7 @@ type importOptions struct {
 	out    string
 	format string
 	name   string
+	age    time.Duration
 }
 
 func newImportCmd(a *app) *cobra.Command {
@@ -59,6 +61,7 @@ Exit codes: 0 ok; 1 failed; 4 some rows were skipped.`,
 	f.StringVar(&o.out, "out", "", "directory to write the recording to (required)")
 	f.StringVar(&o.format, "format", "auto", "input format: csv, rest or auto")
 	f.StringVar(&o.name, "name", "", "recording name, which prefixes its files (default <format>-<file name>)")
+	f.DurationVar(&o.age, "segment-age", 24*time.Hour, "start a new segment file at multiples of this trade time")
 	return cmd
 }
 
@@ -128,6 +131,7 @@ func importFile(ctx context.Context, a *app, table *kraken.Pairs, file string, p
 	meta := []tape.Option{
 		tape.WithName(name),
 		tape.WithFlushInterval(0),
+		tape.WithMaxSegmentAge(o.age),
 		tape.WithLogger(a.log),
 		tape.WithChannels("trade"),
 		tape.WithMeta("file", filepath.Base(file)),

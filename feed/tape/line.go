@@ -17,7 +17,7 @@ import (
 // connection it came from, and its bytes exactly as they arrived.
 type Frame struct {
 	Recv time.Time // local receive time, nanosecond precision; read back in UTC
-	API  feed.API  // APIV1, APIV2, or APINone for synthetic and imported data
+	API  feed.API  // APIV1 or APIV2 for frames in that API's shape (received or synthesised); APINone for others
 	Conn uint32    // connection number within the recording (reconnects increment it)
 	Raw  []byte    // the frame's bytes; never retained by Writer.Write
 }
