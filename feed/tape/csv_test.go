@@ -317,3 +317,25 @@ func mustDec(t testing.TB, s string) decimal.Decimal {
 	}
 	return d
 }
+
+// BenchmarkImportCSV imports 100,000 Time-and-Sales rows (three per second) per op.
+func BenchmarkImportCSV(b *testing.B) {
+	var rows strings.Builder
+	for i := range 100_000 {
+		fmt.Fprintf(&rows, "%d,%d.%d,0.%08d\n", 1700000000+i/3, 30000+i%17, i%10, 1+i%99991)
+	}
+	data := rows.String()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := importWriter(b, b.TempDir())
+		st, err := tape.ImportCSV(context.Background(), strings.NewReader(data), w, "BTC/USD")
+		if err != nil || st.Trades != 100_000 {
+			b.Fatal(st, err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(100_000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
