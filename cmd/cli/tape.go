@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,6 +196,9 @@ func runTapeSynth(ctx context.Context, a *app, o tapeSynthOptions) error {
 	cfg, err := o.config()
 	if err != nil {
 		return err
+	}
+	if old, _ := filepath.Glob(filepath.Join(cfg.dir, cfg.name+"-*"+tape.ManifestSuffix)); len(old) > 0 {
+		return tpUsagef("%s already holds a recording named %q (%s): choose another --out or --name", cfg.dir, cfg.name, filepath.Base(old[0]))
 	}
 	began := time.Now()
 	st, err := writeSynthTape(ctx, cfg, a.log)

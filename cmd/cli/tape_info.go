@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -169,6 +170,9 @@ func scanTape(ctx context.Context, a *app, path string, o tapeInfoOptions) (*tap
 		return nil, err
 	}
 	s := &tapeSummary{Path: path, FramesByAPI: map[string]int64{}, kinds: map[tapeEvKey]int64{}, GapThreshold: o.gap.String()}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && strings.HasSuffix(path, tape.SegmentSuffix) {
+		s.Bytes = fi.Size() // one segment: the reader narrowed the manifest to it
+	}
 	for _, rec := range r.Recordings() {
 		m := rec.Manifest
 		rs := tapeRecSummary{Manifest: rec.ManifestPath, Name: m.Name, Closed: m.Closed, Pairs: m.Pairs, Channels: m.Channels, Meta: m.Meta, Segments: m.Segments}

@@ -235,6 +235,9 @@ func TestTapeSynthChannelsAndErrors(t *testing.T) {
 			t.Errorf("tape synth %v: exit %d, %q; want %d and %q", tc.args, code, errOut, ExitUsage, tc.want)
 		}
 	}
+	if code, _, errOut := tpRun(t, "tape", "synth", "--out", dir, "--trades", "5"); code != ExitUsage || !strings.Contains(errOut, `already holds a recording named "synth"`) {
+		t.Errorf("second synth into the same directory: exit %d %q", code, errOut)
+	}
 	code, _, errOut := tpRun(t, "tape", "info", filepath.Join(dir, "nothing-here"))
 	if code != ExitError || !strings.Contains(errOut, "no such file") {
 		t.Errorf("info of a missing path: exit %d %q", code, errOut)
