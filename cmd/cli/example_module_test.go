@@ -19,9 +19,29 @@ func TestExampleModuleBuildsAndRegistersItsStrategy(t *testing.T) {
 	if err != nil {
 		t.Skip("go tool not in PATH")
 	}
-	dir, err := filepath.Abs("../../examples/mystrategy")
+	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Work on a copy whose replace directive points at this checkout, so that -mod=mod may
+	// refresh the copy's go.sum without touching the repository.
+	dir := t.TempDir()
+	src := filepath.Join(repo, "examples", "mystrategy")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == "go.mod" {
+			b = []byte(strings.Replace(string(b), "=> ../..", "=> "+repo, 1))
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	bin := filepath.Join(t.TempDir(), "mystrategy")
 	for _, args := range [][]string{
