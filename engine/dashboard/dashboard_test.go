@@ -56,7 +56,7 @@ func TestHubMessages(t *testing.T) {
 
 	c := newCursor()
 	m := h.message(c, true)
-	if len(m.Prices["BTC/USD"]) != 2 || m.Prices["BTC/USD"][0].V != 50010 || len(m.Equity["hodl-eth"]) != 2 || len(m.Fills) != 1 {
+	if len(m.Prices["BTC/USD"]) != 2 || m.Prices["BTC/USD"][0].V != 50010 || len(m.Equity["hodl-eth"]) != 2 || m.Equity["hodl-eth"][1].V != 1 || len(m.Fills) != 1 {
 		t.Fatalf("full message: prices %v equity %v fills %v", m.Prices, m.Equity, m.Fills)
 	}
 	g, e := m.Instances[0], m.Instances[1]

@@ -27,11 +27,8 @@ type Instance struct {
 	Type     string
 	Pairs    []feed.Pair
 	Currency string
-	// Deposits are the starting balances; Ledger, when set, is the restored account instead,
-	// and Open its restored open orders.
+	// Deposits are the starting balances (see Hub.Resume for a restored account).
 	Deposits []engine.Deposit
-	Ledger   *ledger.Snapshot
-	Open     []strategy.Order
 }
 
 // Health is the feed's state, as a provider reports it on every push.
@@ -179,19 +176,10 @@ func NewHub(title, mode string, instances []Instance) *Hub {
 		}
 		st.info.Currency = ccy
 		st.led = ledger.New(ccy)
-		if in.Ledger != nil {
-			_ = st.led.Restore(*in.Ledger) // display only: a refused snapshot shows an empty account
-		} else {
-			for _, d := range in.Deposits {
-				if d.Amount.Sign() > 0 {
-					_ = st.led.Deposit(d.Asset, d.Amount)
-				}
+		for _, d := range in.Deposits {
+			if d.Amount.Sign() > 0 {
+				_ = st.led.Deposit(d.Asset, d.Amount)
 			}
-		}
-		for _, o := range in.Open {
-			st.open[o.ID] = &orderRow{ID: string(o.ID), Pair: string(o.Pair), Side: o.Side.String(), Type: o.Type.String(),
-				Qty: o.Qty.String(), Price: o.Price.String(), Status: "open"}
-			st.openIDs = append(st.openIDs, o.ID)
 		}
 		h.order = append(h.order, in.Name)
 		h.inst[in.Name] = st
@@ -204,6 +192,26 @@ func NewHub(title, mode string, instances []Instance) *Hub {
 	}
 	slices.Sort(h.pairs)
 	return h
+}
+
+// Resume replaces an instance's account with a restored one: balances and positions from the
+// journal, and its open orders.
+func (h *Hub) Resume(name string, l ledger.Snapshot, open []strategy.Order) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := h.inst[name]
+	if st == nil {
+		return
+	}
+	st.led = ledger.New(st.info.Currency)
+	_ = st.led.Restore(l) // display only: a refused snapshot shows an empty account
+	st.open = map[strategy.OrderID]*orderRow{}
+	st.openIDs = nil
+	for _, o := range open {
+		st.open[o.ID] = &orderRow{ID: string(o.ID), Pair: string(o.Pair), Side: o.Side.String(), Type: o.Type.String(),
+			Qty: o.Qty.String(), Price: o.Price.String(), Status: "open"}
+		st.openIDs = append(st.openIDs, o.ID)
+	}
 }
 
 // SetHealth sets the feed health provider, called on every push to every page.
@@ -267,12 +275,15 @@ func (h *Hub) Record(r *engine.Record) {
 			h.fillBase += drop
 		}
 	case engine.RecordEquity:
-		v, _ := r.Equity.Float64()
-		st.equity.add(r.Time, v)
 		if !st.hasLast {
 			st.first = r.Equity
 		}
 		st.last, st.hasLast = r.Equity, true
+		// The chart shows returns, so that accounts of different sizes share one scale.
+		if st.first.Sign() > 0 {
+			v, _ := r.Equity.Div(st.first).Sub(decimal.NewFromInt(1)).Shift(2).Float64()
+			st.equity.add(r.Time, v)
+		}
 	case engine.RecordFault:
 		if r.Err != nil {
 			st.fault = r.Err.Error()
@@ -325,4 +336,26 @@ func (h *Hub) Observe(batch []feed.Event) {
 			}
 		}
 	}
+}
+
+// InstanceStatus is one instance's headline numbers.
+type InstanceStatus struct {
+	Name   string
+	Equity string // last equity sample, 2 decimals ("" before the first)
+	Return string // percent since the first sample of the session, 3 decimals
+	Fills  uint64
+	Orders uint64
+	Status string // running, stopped: ..., lagging: ...
+}
+
+// Status returns every instance's headline numbers, in order: for a terminal status line.
+func (h *Hub) Status() []InstanceStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]InstanceStatus, 0, len(h.order))
+	for _, name := range h.order {
+		v := h.inst[name].view()
+		out = append(out, InstanceStatus{Name: v.Name, Equity: v.Equity, Return: v.Return, Fills: v.Fills, Orders: v.Orders, Status: v.Status})
+	}
+	return out
 }

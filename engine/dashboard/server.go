@@ -199,3 +199,6 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// Close releases the listener of a server whose Run was never called.
+func (s *Server) Close() error { return s.ln.Close() }

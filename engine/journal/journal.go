@@ -344,7 +344,7 @@ type writer struct {
 
 const (
 	insOrder   = `INSERT INTO orders (session, rec, instance, seq, time_ns, order_id, status, reason, pair, side, type, qty, price, price2, filled, avg_price, fee, userref, update_ns, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
-	insFill    = `INSERT INTO fills (session, rec, instance, seq, time_ns, order_id, userref, pair, side, price, qty, cost, fee, fee_asset, liquidity, model, provenance) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	insFill    = `INSERT INTO fills (session, rec, instance, seq, time_ns, fill_ns, order_id, userref, pair, side, price, qty, cost, fee, fee_asset, liquidity, model, provenance) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	insBalance = `INSERT INTO balances (session, rec, instance, seq, time_ns, asset, delta, total, reason, ref) VALUES (?,?,?,?,?,?,?,?,?,?)`
 	insEquity  = `INSERT INTO equity (session, rec, instance, seq, time_ns, equity) VALUES (?,?,?,?,?,?)`
 	insFault   = `INSERT INTO faults (session, rec, instance, seq, time_ns, kind, message) VALUES (?,?,?,?,?,?,?)`
@@ -552,7 +552,7 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *engine.Record) error
 			return fmt.Errorf("fill: %w", err)
 		}
 		cost := f.Price.Mul(f.Qty)
-		_, err = w.stmt(ctx, tx, insFill).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns,
+		_, err = w.stmt(ctx, tx, insFill).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns, nsOf(f.Time),
 			string(f.OrderID), int64(f.UserRef), string(f.Pair), f.Side.String(), f.Price.String(), f.Qty.String(),
 			cost.String(), f.Fee.String(), f.FeeAsset, f.Liquidity.String(), f.Provenance.Model, prov)
 		if err != nil {

@@ -332,6 +332,12 @@ func TestOtherConfigRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := j.Check(ctx, "aaaaaaaaaaaaaaaa"); err != nil {
+		t.Fatalf("Check with the same config: %v", err)
+	}
+	if err := j.Check(ctx, "bbbbbbbbbbbbbbbb"); !errors.Is(err, journal.ErrOtherConfig) {
+		t.Fatalf("Check with another config: %v", err)
+	}
 	_, err = j.Begin(ctx, sessionConfig("bbbbbbbbbbbbbbbb", instances()))
 	if !errors.Is(err, journal.ErrOtherConfig) || !strings.Contains(err.Error(), "aaaaaaaaaaaa") || !strings.Contains(err.Error(), "bbbbbbbbbbbb") ||
 		!strings.Contains(err.Error(), "another --db") {

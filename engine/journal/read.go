@@ -203,20 +203,20 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 	if err != nil {
 		return fail(err)
 	}
-	rows, err = r.db.QueryContext(ctx, `SELECT session, rec, instance, seq, time_ns, order_id, userref, pair, side, price, qty, fee, fee_asset, liquidity, provenance FROM fills`+where, args...)
+	rows, err = r.db.QueryContext(ctx, `SELECT session, rec, instance, seq, time_ns, fill_ns, order_id, userref, pair, side, price, qty, fee, fee_asset, liquidity, provenance FROM fills`+where, args...)
 	if err != nil {
 		return fail(err)
 	}
 	err = scanAll(rows, func(rows *sql.Rows) error {
 		var k keyed
-		var seq, tns, uref int64
+		var seq, tns, fns, uref int64
 		var oid, pair, side, price, qty, fee, liq, prov string
 		f := &k.r.Fill
-		if err := rows.Scan(&k.session, &k.rec, &k.r.Instance, &seq, &tns, &oid, &uref, &pair, &side, &price, &qty, &fee, &f.FeeAsset, &liq, &prov); err != nil {
+		if err := rows.Scan(&k.session, &k.rec, &k.r.Instance, &seq, &tns, &fns, &oid, &uref, &pair, &side, &price, &qty, &fee, &f.FeeAsset, &liq, &prov); err != nil {
 			return err
 		}
 		k.r.Kind, k.r.Seq, k.r.Time = engine.RecordFill, uint64(seq), timeOf(tns)
-		f.OrderID, f.UserRef, f.Pair, f.Time, f.Seq = strategy.OrderID(oid), int32(uref), feed.Pair(pair), timeOf(tns), uint64(seq)
+		f.OrderID, f.UserRef, f.Pair, f.Time, f.Seq = strategy.OrderID(oid), int32(uref), feed.Pair(pair), timeOf(fns), uint64(seq)
 		var err error
 		if f.Side, err = feed.ParseSide(side); err != nil {
 			return err

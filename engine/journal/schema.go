@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS fills (
 	instance   TEXT NOT NULL,
 	seq        INTEGER NOT NULL,
 	time_ns    INTEGER NOT NULL,
+	fill_ns    INTEGER NOT NULL,  -- the fill's own time (Fill.Time)
 	order_id   TEXT NOT NULL,
 	userref    INTEGER NOT NULL,
 	pair       TEXT NOT NULL,

@@ -150,10 +150,8 @@ func (j *Journal) Begin(ctx context.Context, cfg SessionConfig) (*Start, error) 
 	totals := map[string]map[string]decimal.Decimal{}
 	if len(prev) > 0 {
 		first, last := prev[0], prev[len(prev)-1]
-		if first.ConfigHash != cfg.ConfigHash {
-			return nil, fmt.Errorf("journal: %s: %w: it was started (session 1, %s) with configuration %s, this run's is %s; "+
-				"use another --db for this configuration, or run the original one; a paper account is never reset or mixed",
-				j.path, ErrOtherConfig, first.Started.Format(time.RFC3339), short(first.ConfigHash), short(cfg.ConfigHash))
+		if err := j.sameConfig(first, cfg.ConfigHash); err != nil {
+			return nil, err
 		}
 		if last.Status == "running" {
 			if _, err := j.db.ExecContext(ctx, `UPDATE sessions SET status = 'crashed' WHERE id = ?`, last.ID); err != nil {
@@ -167,6 +165,7 @@ func (j *Journal) Begin(ctx context.Context, cfg SessionConfig) (*Start, error) 
 			if err != nil {
 				return nil, err
 			}
+			st.Resume.Now = last.LastEvent
 			start.States = append(start.States, st)
 			tot := map[string]decimal.Decimal{}
 			for _, b := range st.Ledger.Balances {
@@ -233,6 +232,26 @@ func (j *Journal) Begin(ctx context.Context, cfg SessionConfig) (*Start, error) 
 		return nil, err
 	}
 	return start, nil
+}
+
+// Check reports, without writing anything, whether a session of the configuration with this
+// hash may start on the journal: nil for a new journal or one of the same configuration, an
+// error wrapping ErrOtherConfig otherwise.
+func (j *Journal) Check(ctx context.Context, configHash string) error {
+	prev, err := j.read.Sessions(ctx)
+	if err != nil || len(prev) == 0 {
+		return err
+	}
+	return j.sameConfig(prev[0], configHash)
+}
+
+func (j *Journal) sameConfig(first *SessionInfo, hash string) error {
+	if first.ConfigHash == hash {
+		return nil
+	}
+	return fmt.Errorf("journal: %s: %w: it was started (session 1, %s) with configuration %s, this run's is %s; "+
+		"use another --db for this configuration, or run the original one; a paper account is never reset or mixed",
+		j.path, ErrOtherConfig, first.Started.Format(time.RFC3339), short(first.ConfigHash), short(hash))
 }
 
 func short(h string) string {

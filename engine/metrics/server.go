@@ -70,3 +70,6 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Close releases the listener of a server whose Run was never called.
+func (s *Server) Close() error { return s.ln.Close() }

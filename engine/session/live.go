@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,11 +42,13 @@ type LiveConfig struct {
 type LiveStats struct {
 	Stream      StreamStats
 	Client      kraken.ClientStats
-	Queued      int       // frames waiting now
-	TapeErrors  uint64    // frames that could not be recorded
-	LastFrame   time.Time // receive time of the last frame processed
-	Connected   bool      // the client holds a connection (established and not lost)
-	Connections uint64    // connections seen in the frames
+	Queued      int         // frames waiting now
+	TapeErrors  uint64      // frames that could not be recorded
+	LastFrame   time.Time   // receive time of the last frame processed
+	Connected   bool        // the client holds a connection (established and not lost)
+	Connections uint64      // connections seen in the frames
+	StaleBooks  []feed.Pair // books not verified now (see Stream.StaleBooks)
+	Recorded    uint64      // frames written to the tape
 }
 
 // Live is Kraken's live feed as the engine's source, made replayable: a kraken.Client manages
@@ -68,6 +71,7 @@ type Live struct {
 	ready   chan struct{}
 	stats   LiveStats
 	tapeErr uint64
+	booksV  uint64
 }
 
 // NewLive validates cfg and builds the client; nothing connects before Run.
@@ -111,6 +115,7 @@ func (l *Live) Stats() LiveStats {
 	cs := l.client.Stats()
 	l.mu.Lock()
 	s := l.stats
+	s.StaleBooks = slices.Clone(s.StaleBooks)
 	s.Queued = len(l.frames)
 	s.TapeErrors = l.tapeErr
 	l.mu.Unlock()
@@ -187,8 +192,11 @@ func (l *Live) pump(ctx context.Context, out chan<- []feed.Event) error {
 					return ctx.Err()
 				}
 			}
+			recorded := false
 			if l.cfg.Tape != nil {
-				if err := l.cfg.Tape.Write(*f); err != nil {
+				err := l.cfg.Tape.Write(*f)
+				recorded = err == nil
+				if err != nil {
 					l.mu.Lock()
 					l.tapeErr++
 					n := l.tapeErr
@@ -198,7 +206,7 @@ func (l *Live) pump(ctx context.Context, out chan<- []feed.Event) error {
 					}
 				}
 			}
-			l.publish(f.Recv)
+			l.publish(f.Recv, recorded)
 		}
 		clear(buf)
 		if over {
@@ -207,9 +215,21 @@ func (l *Live) pump(ctx context.Context, out chan<- []feed.Event) error {
 	}
 }
 
-func (l *Live) publish(recv time.Time) {
+func (l *Live) publish(recv time.Time, recorded bool) {
 	st := l.stream.Stats()
+	var stale []feed.Pair
+	changed := l.stream.BooksVersion() != l.booksV
+	if changed {
+		l.booksV = l.stream.BooksVersion()
+		stale = l.stream.StaleBooks()
+	}
 	l.mu.Lock()
+	if changed {
+		l.stats.StaleBooks = stale
+	}
+	if recorded {
+		l.stats.Recorded++
+	}
 	l.stats.Stream = st
 	l.stats.LastFrame = recv
 	l.stats.Connections = st.Connections

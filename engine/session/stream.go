@@ -70,6 +70,7 @@ type Stream struct {
 	scratch  []feed.Event
 	out      []feed.Event
 	stats    StreamStats
+	booksVer uint64 // bumped whenever a book turns live or stale
 }
 
 type tradeState struct {
@@ -121,6 +122,25 @@ func NewStream(cfg StreamConfig) *Stream {
 
 // Stats returns the stream's counters.
 func (s *Stream) Stats() StreamStats { return s.stats }
+
+// BooksVersion changes whenever a book turns live or stale: callers re-read StaleBooks then.
+func (s *Stream) BooksVersion() uint64 { return s.booksVer }
+
+// StaleBooks returns, in configuration order, the pairs whose book is not verified now
+// (waiting for a snapshot after a connection, a resubscription or a checksum mismatch). It is
+// empty when the book channel is not subscribed.
+func (s *Stream) StaleBooks() []feed.Pair {
+	if !slices.Contains(s.cfg.Channels, "book") {
+		return nil
+	}
+	var out []feed.Pair
+	for _, p := range s.cfg.Pairs {
+		if !s.books[p].live {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // Frame processes one frame and appends the events it yields to dst.
 func (s *Stream) Frame(f tape.Frame, dst []feed.Event) []feed.Event {
@@ -178,6 +198,7 @@ func (s *Stream) subscribed() {
 		bs.book.Reset()
 		bs.live = false
 	}
+	s.booksVer++
 	clear(s.v1Gaps)
 	if s.cfg.API == feed.APIV1 && s.trade && !s.lastRecv.IsZero() {
 		for _, p := range s.cfg.Pairs {
@@ -278,8 +299,9 @@ func (s *Stream) onBook(ev *feed.Event) bool {
 			return s.mismatch(ev, bs)
 		}
 	}
-	if u.Snapshot {
+	if u.Snapshot && !bs.live {
 		bs.live = true
+		s.booksVer++
 	}
 	s.emit(*ev)
 	return true
@@ -290,6 +312,7 @@ func (s *Stream) onBook(ev *feed.Event) bool {
 func (s *Stream) mismatch(ev *feed.Event, bs *bookState) bool {
 	s.stats.ChecksumMismatches++
 	bs.live = false
+	s.booksVer++
 	s.emit(feed.Event{Kind: feed.KindGap, API: ev.API, Conn: s.conn, Pair: ev.Book.Pair, Time: ev.Time, Recv: ev.Recv,
 		Gap: &feed.Gap{Channel: "book", From: ev.Recv, To: ev.Recv, Reason: "book checksum mismatch: stale until the next snapshot"}})
 	if !bs.lastResub.IsZero() && ev.Recv.Sub(bs.lastResub) < s.cfg.ResubscribeCooldown {
@@ -307,6 +330,7 @@ func (s *Stream) reportStale(dst []feed.Event) []feed.Event {
 			continue
 		}
 		bs.live = false
+		s.booksVer++
 		s.stats.StaleBooks++
 		s.stats.Events++
 		dst = append(dst, feed.Event{Kind: feed.KindGap, API: s.cfg.API, Conn: s.conn, Pair: p, Time: s.lastRecv, Recv: s.lastRecv,

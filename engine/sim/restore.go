@@ -35,6 +35,10 @@ type Resume struct {
 	IDsIssued uint64 `json:"ids_issued"`
 	// Orders are the open and pending orders, in the order they were submitted.
 	Orders []RestoredOrder `json:"orders,omitempty"`
+	// Now is the latest event time the account had seen. The resumed exchange's time starts
+	// there, so the account's time never goes backwards across a restart, even when the first
+	// events after it carry older exchange times (a book snapshot of a quiet pair).
+	Now time.Time `json:"now,omitzero"`
 }
 
 // Restore loads open and pending orders from an earlier session into a new exchange, whose
@@ -52,7 +56,8 @@ type Resume struct {
 //
 // How each kind comes back:
 //   - pending orders arrive with the first event after the restart (their latency passed
-//     while the account was offline), stamped with their submission time plus the latency;
+//     while the account was offline), stamped with their submission time plus the latency, or
+//     Resume.Now if later;
 //   - open limit orders rest at their price with their queue position unknown: they fill
 //     from trades through them until a book snapshot shows what is ahead (then, as for any
 //     order with an unknown queue, everything the book shows at their price is ahead);
@@ -89,6 +94,9 @@ func (e *Exchange) Restore(r Resume) error {
 		}
 	}
 	e.nids = r.IDsIssued
+	if r.Now.After(e.now) {
+		e.now = r.Now
+	}
 	for i := range r.Orders {
 		e.restoreOrder(&r.Orders[i])
 	}
@@ -122,7 +130,11 @@ func (e *Exchange) restoreOrder(ro *RestoredOrder) {
 	if o.status == strategy.StatusPending {
 		// Its latency elapsed while the account was offline: it arrives with the first event,
 		// stamped when it would have arrived.
-		e.sched = append(e.sched, action{at: ro.Submitted.Add(e.latency), kind: actArrive, o: o})
+		at := ro.Submitted.Add(e.latency)
+		if at.Before(e.now) {
+			at = e.now
+		}
+		e.sched = append(e.sched, action{at: at, kind: actArrive, o: o})
 	}
 }
 

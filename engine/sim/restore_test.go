@@ -242,7 +242,7 @@ func TestRestoreKinds(t *testing.T) {
 		{Order: o("TR", feed.Sell, strategy.TrailingStop, "100", ""), Status: strategy.StatusOpen},
 		{Order: o("TRL", feed.Sell, strategy.TrailingStopLimit, "100", "10"), Status: strategy.StatusOpen, Triggered: true},
 	}
-	if err := e.Restore(Resume{IDsIssued: 12, Orders: orders}); err != nil {
+	if err := e.Restore(Resume{IDsIssued: 12, Orders: orders, Now: t0.Add(2 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]listKind{"L": inBids, "P": inNone, "M": inAwaiting, "S": inTrigLE, "T": inAwaiting, "SL": inAsks, "TP": inTrigLE, "TR": inTrailing, "TRL": inTrailing}
@@ -275,6 +275,10 @@ func TestRestoreKinds(t *testing.T) {
 			got = append(got, "fill "+string(r.Fill.OrderID))
 		} else {
 			got = append(got, string(r.Update.Order.ID)+" "+r.Update.Status.String())
+			// The event is older than the account's restored time: time does not go back.
+			if !r.Update.Time.Equal(t0.Add(2 * time.Hour)) {
+				t.Errorf("%s stamped %s, want the restored time", r.Update.Order.ID, r.Update.Time)
+			}
 		}
 	}
 	if s := strings.Join(got, ", "); !strings.Contains(s, "P open") || strings.Contains(s, "fill P") {

@@ -120,7 +120,8 @@ function renderHealth(h, m) {
     add("trade gaps", h.trade_gaps + (h.missing_trades ? " / " + h.missing_trades + " missing" : ""), h.trade_gaps ? "warn" : "");
     const stale = (h.stale_books || []).length;
     add("book checksums", stale ? "stale: " + h.stale_books.join(", ") : (h.checksum_mismatches ? "ok (" + h.checksum_mismatches + " mismatches)" : "ok"), stale ? "sell" : "buy");
-    add("feed lag", h.feed_lag_ms ? h.feed_lag_ms.toFixed(0) + " ms" : "–");
+    // Negative when the exchange clock runs ahead of this one (the demo's sped-up market).
+    add("feed lag", h.feed_lag_ms > 0 ? h.feed_lag_ms.toFixed(0) + " ms" : "–");
     const backlog = (h.backlog || []).reduce((a, b) => a + b.events, 0);
     add("worker backlog", backlog + " events", backlog > 1000 ? "warn" : "");
     add("journal", h.journal_committed + " rows" + (h.journal_queued ? ", " + h.journal_queued + " queued" : ""));
@@ -165,7 +166,8 @@ function apply(m) {
   state.instances.forEach((inst, i) => {
     let s = equitySeries[inst.name];
     if (!s) {
-      s = equityChart.addLineSeries({ color: COLORS[i % COLORS.length], lineWidth: 2, title: inst.name, priceLineVisible: false });
+      s = equityChart.addLineSeries({ color: COLORS[i % COLORS.length], lineWidth: 2, title: inst.name, priceLineVisible: false,
+        priceFormat: { type: "custom", formatter: (v) => v.toFixed(2) + "%" } });
       equitySeries[inst.name] = s;
     }
     const pts = (m.equity || {})[inst.name];
