@@ -149,11 +149,13 @@ func commands(a *app) []*cobra.Command {
 		newDownloadCmd(a),
 		newImportCmd(a),
 		newExportCmd(a),
-		newBacktestCmd(a),
+		withSessionReplay(a, newBacktestCmd(a)),
 		newSweepCmd(a),
 		newDiffCmd(a),
 		newServeCmd(a),
 		newWatchCmd(a),
+		newLiveCmd(a),
+		newDemoCmd(a),
 	}
 }
 

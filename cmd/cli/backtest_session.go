@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/papertrade/papertrade/backtest"
+	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/config"
+	"github.com/papertrade/papertrade/engine/journal"
+	"github.com/papertrade/papertrade/engine/session"
+	"github.com/papertrade/papertrade/feed/kraken"
+)
+
+// ExitDiverged is the exit code of backtest --session when the replay's fills differ from the
+// journaled ones.
+const ExitDiverged = 5
+
+// withSessionReplay adds --session and --db to the backtest command: with --session, backtest
+// replays a recorded live session instead of a data set and checks that it makes the same
+// fills as the live run did.
+func withSessionReplay(a *app, cmd *cobra.Command) *cobra.Command {
+	var id int64
+	var db string
+	f := cmd.Flags()
+	f.Int64Var(&id, "session", 0, "replay this recorded live session (see --db) and check that it makes the same fills")
+	f.StringVar(&db, "db", defaultJournal, "journal of the --session (papertrade live --db)")
+	cmd.Long += `
+
+With --session N, backtest replays live session N of the journal --db (default papertrade.db)
+instead: the session's own recording, its config and the account state it started from, all
+taken from the journal. It then compares the replay's fills with the fills the live session
+journaled, instance by instance, and prints how many were compared and the first divergence,
+if any (exit code 5). A session that crashed is compared over what both its journal and its
+recording kept.`
+	cmd.Example += `
+  papertrade backtest --session 1 --db papertrade.db`
+	run := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if !c.Flags().Changed("session") {
+			if c.Flags().Changed("db") {
+				return &usageError{errors.New("--db is only for --session")}
+			}
+			return run(c, args)
+		}
+		for _, name := range []string{"config", "data", "from", "to", "fill-models"} {
+			if c.Flags().Changed(name) {
+				return &usageError{fmt.Errorf("--%s cannot be combined with --session: the session's own config and recording are replayed", name)}
+			}
+		}
+		return runSessionReplay(c.Context(), a, db, id)
+	}
+	return cmd
+}
+
+func runSessionReplay(ctx context.Context, a *app, db string, id int64) error {
+	r, err := journal.OpenReader(db)
+	if err != nil {
+		return &usageError{err}
+	}
+	defer r.Close()
+	s, ok, err := r.Session(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		all, _ := r.Sessions(ctx)
+		var ids []string
+		for _, x := range all {
+			ids = append(ids, fmt.Sprintf("%d (%s, %s)", x.ID, x.Mode, x.Status))
+		}
+		return &usageError{fmt.Errorf("--session %d: no such session in %s; it has: %s", id, db, strings.Join(ids, ", "))}
+	}
+	if s.Status == "running" {
+		return &usageError{fmt.Errorf("session %d is still running (or crashed and was not restarted): stop it first", id)}
+	}
+	pairs := kraken.DefaultPairs()
+	c, err := config.Parse(s.Config, fmt.Sprintf("%s (session %d)", db, id), a.registry, pairs)
+	if err != nil {
+		return fmt.Errorf("session %d's config no longer loads: %w", id, err)
+	}
+	if h := ConfigHash(c); h != s.ConfigHash {
+		return fmt.Errorf("session %d's config hashes to %s now, %s when it ran (strategies or defaults changed since?)", id, short(h), short(s.ConfigHash))
+	}
+	log := a.log.Named("replay")
+	ins, _, err := backtest.Instances(c, a.registry, nil, log)
+	if err != nil {
+		return err
+	}
+	rep, err := session.Replay(ctx, session.ReplayInput{Session: s, Instances: ins, EquityInterval: c.EquityInterval, Pairs: pairs, Log: log})
+	if err != nil {
+		return err
+	}
+	journaled, err := r.Records(ctx, id, "")
+	if err != nil {
+		return err
+	}
+	var names []string
+	var replayed []engine.Record
+	for _, in := range rep.Result.Instances {
+		names = append(names, in.Name)
+		replayed = append(replayed, rep.Records.Records(in.Name)...)
+	}
+	p := session.CompareFills(id, s.Status != "closed", names, journaled, replayed)
+	fmt.Fprintf(a.stdout, "replayed %s: %d events\n", rep.Tape, rep.Result.Events)
+	if err := p.Write(a.stdout); err != nil {
+		return err
+	}
+	if !p.OK() {
+		return &ExitCodeError{Code: ExitDiverged, Err: fmt.Errorf("the replay of session %d does not reproduce its fills", id)}
+	}
+	return nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
