@@ -53,25 +53,38 @@ type LiveStats struct {
 
 // Live is Kraken's live feed as the engine's source, made replayable: a kraken.Client manages
 // the connection (reconnects, backoff, pings, resubscriptions), and its raw-frame tap feeds a
-// Stream on Live's own goroutine, which records each frame to the tape and hands its events
-// to the engine. The client's own decoded events are not used; the engine consumes exactly
-// what a replay of the tape produces.
+// Stream, whose events go to the engine and whose frames go to the tape. The client's own
+// decoded events are not used; the engine consumes exactly what a replay of the tape
+// produces.
 //
-// Frames are recorded after their events were handed over: when the session stops, the
-// frames not yet processed are neither traded on nor recorded.
+// The tap runs on the client's reading goroutine (one connection at a time): it runs the
+// Stream and, when nothing is waiting, hands the events straight to the engine without
+// blocking — the fast path, with no goroutine hop between the socket and the engine. When the
+// engine's channel is full, events and frames queue in order for Live's own goroutine, which
+// delivers them (waiting as long as needed) until the queue is empty again; the reader never
+// waits. Frames are recorded after their events were handed over: when the session stops,
+// frames not yet handed over are neither traded on nor recorded.
 type Live struct {
 	cfg    LiveConfig
 	client *kraken.Client
-	stream *Stream
+	stream *Stream // reader goroutine only
 	log    *zap.Logger
 
 	mu      sync.Mutex
-	frames  []tape.Frame
+	out     chan<- []feed.Event
+	done    chan struct{} // closed when Run's context ends: the tap then drops frames
+	backlog []pending     // handed-over order: items leave it only after delivery
 	over    bool
 	ready   chan struct{}
 	stats   LiveStats
 	tapeErr uint64
-	booksV  uint64
+	booksV  uint64 // reader goroutine only
+}
+
+// pending is a frame whose events wait for the engine.
+type pending struct {
+	frame tape.Frame
+	evs   []feed.Event
 }
 
 // NewLive validates cfg and builds the client; nothing connects before Run.
@@ -116,7 +129,7 @@ func (l *Live) Stats() LiveStats {
 	l.mu.Lock()
 	s := l.stats
 	s.StaleBooks = slices.Clone(s.StaleBooks)
-	s.Queued = len(l.frames)
+	s.Queued = len(l.backlog)
 	s.TapeErrors = l.tapeErr
 	l.mu.Unlock()
 	s.Client = cs
@@ -124,16 +137,50 @@ func (l *Live) Stats() LiveStats {
 	return s
 }
 
-// onFrame is the client's tap, on its reading goroutine: copy and queue, nothing else.
+// onFrame is the client's tap, on its reading goroutine.
 func (l *Live) onFrame(recv time.Time, api feed.API, conn uint32, raw []byte) {
 	// The tape keeps nanoseconds in UTC and no monotonic reading; so does the live stream,
 	// so that live and replayed events are equal to the bit.
-	f := tape.Frame{Recv: time.Unix(0, recv.UnixNano()).UTC(), API: api, Conn: conn, Raw: append([]byte(nil), raw...)}
+	f := tape.Frame{Recv: time.Unix(0, recv.UnixNano()).UTC(), API: api, Conn: conn, Raw: raw}
 	l.mu.Lock()
-	if len(l.frames) >= l.cfg.MaxFrames {
+	done, out := l.done, l.out
+	l.mu.Unlock()
+	if done == nil || isDone(done) {
+		return
+	}
+	evs := l.stream.Frame(f, nil)
+	st := l.stream.Stats()
+	var stale []feed.Pair
+	changed := l.stream.BooksVersion() != l.booksV
+	if changed {
+		l.booksV = l.stream.BooksVersion()
+		stale = l.stream.StaleBooks()
+	}
+	l.mu.Lock()
+	l.stats.Stream, l.stats.Connections = st, st.Connections
+	if changed {
+		l.stats.StaleBooks = stale
+	}
+	if len(l.backlog) == 0 {
+		sent := len(evs) == 0
+		if !sent {
+			select {
+			case out <- evs:
+				sent = true
+			default:
+			}
+		}
+		if sent {
+			l.mu.Unlock()
+			l.delivered(f, evs)
+			return
+		}
+	}
+	if len(l.backlog) >= l.cfg.MaxFrames {
 		l.over = true
 	} else {
-		l.frames = append(l.frames, f)
+		f.Raw = append([]byte(nil), raw...) // the client reuses nothing, but the tap must not keep raw
+		l.backlog = append(l.backlog, pending{frame: f, evs: evs})
 	}
 	l.mu.Unlock()
 	select {
@@ -142,10 +189,54 @@ func (l *Live) onFrame(recv time.Time, api feed.API, conn uint32, raw []byte) {
 	}
 }
 
+func isDone(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// delivered runs after a frame's events reached the engine: observers, tape, stats.
+func (l *Live) delivered(f tape.Frame, evs []feed.Event) {
+	if len(evs) > 0 && l.cfg.Observe != nil {
+		l.cfg.Observe(evs)
+	}
+	recorded := false
+	if l.cfg.Tape != nil {
+		err := l.cfg.Tape.Write(f)
+		recorded = err == nil
+		if err != nil {
+			l.mu.Lock()
+			l.tapeErr++
+			n := l.tapeErr
+			l.mu.Unlock()
+			if n == 1 {
+				l.log.Error("recording failed; the session goes on but cannot be replayed past this point", zap.Error(err))
+			}
+		}
+	}
+	l.publish(f.Recv, recorded)
+}
+
 // Run connects and streams events to out until ctx ends (it returns ctx.Err()), the client
-// fails, or the frames overflow (ErrOverflow). It never closes out.
+// fails, or the backlog overflows (ErrOverflow). It never closes out.
 func (l *Live) Run(ctx context.Context, out chan<- []feed.Event) error {
 	g, gctx := errgroup.WithContext(ctx)
+	l.mu.Lock()
+	if l.done != nil {
+		l.mu.Unlock()
+		return errors.New("session: Live.Run called twice")
+	}
+	l.out, l.done = out, make(chan struct{})
+	l.mu.Unlock()
+	stop := context.AfterFunc(gctx, func() {
+		l.mu.Lock()
+		close(l.done)
+		l.mu.Unlock()
+	})
+	defer stop()
 	events := make(chan []feed.Event, 16)
 	g.Go(func() error { return l.client.Run(gctx, events) })
 	g.Go(func() error { // the client's own events are not used: see the type's doc
@@ -165,73 +256,48 @@ func (l *Live) Run(ctx context.Context, out chan<- []feed.Event) error {
 	return err
 }
 
+// pump delivers the backlog, in order, waiting for the engine as long as needed.
 func (l *Live) pump(ctx context.Context, out chan<- []feed.Event) error {
-	var buf []tape.Frame
 	for {
 		select {
 		case <-l.ready:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		l.mu.Lock()
-		buf = append(buf[:0], l.frames...)
-		clear(l.frames)
-		l.frames = l.frames[:0]
-		over := l.over
-		l.mu.Unlock()
-		for i := range buf {
-			f := &buf[i]
-			evs := l.stream.Frame(*f, nil)
-			if len(evs) > 0 {
-				if l.cfg.Observe != nil {
-					l.cfg.Observe(evs)
-				}
+		for {
+			l.mu.Lock()
+			if l.over {
+				l.mu.Unlock()
+				return fmt.Errorf("%w (more than %d frames waiting)", ErrOverflow, l.cfg.MaxFrames)
+			}
+			if len(l.backlog) == 0 {
+				l.mu.Unlock()
+				break
+			}
+			p := l.backlog[0] // stays queued until delivered, so the tap keeps queuing behind it
+			l.mu.Unlock()
+			if len(p.evs) > 0 {
 				select {
-				case out <- evs:
+				case out <- p.evs:
 				case <-ctx.Done():
 					return ctx.Err()
 				}
 			}
-			recorded := false
-			if l.cfg.Tape != nil {
-				err := l.cfg.Tape.Write(*f)
-				recorded = err == nil
-				if err != nil {
-					l.mu.Lock()
-					l.tapeErr++
-					n := l.tapeErr
-					l.mu.Unlock()
-					if n == 1 {
-						l.log.Error("recording failed; the session goes on but cannot be replayed past this point", zap.Error(err))
-					}
-				}
-			}
-			l.publish(f.Recv, recorded)
-		}
-		clear(buf)
-		if over {
-			return fmt.Errorf("%w (more than %d frames waiting)", ErrOverflow, l.cfg.MaxFrames)
+			// Delivered before it leaves the queue: until then the tap queues behind it, so
+			// observers and the tape see frames one at a time and in order.
+			l.delivered(p.frame, p.evs)
+			l.mu.Lock()
+			l.backlog[0] = pending{}
+			l.backlog = l.backlog[1:]
+			l.mu.Unlock()
 		}
 	}
 }
-
 func (l *Live) publish(recv time.Time, recorded bool) {
-	st := l.stream.Stats()
-	var stale []feed.Pair
-	changed := l.stream.BooksVersion() != l.booksV
-	if changed {
-		l.booksV = l.stream.BooksVersion()
-		stale = l.stream.StaleBooks()
-	}
 	l.mu.Lock()
-	if changed {
-		l.stats.StaleBooks = stale
-	}
+	l.stats.LastFrame = recv
 	if recorded {
 		l.stats.Recorded++
 	}
-	l.stats.Stream = st
-	l.stats.LastFrame = recv
-	l.stats.Connections = st.Connections
 	l.mu.Unlock()
 }
