@@ -627,7 +627,7 @@ func statusText(st session.LiveStats, ins []dashboard.InstanceStatus, trades uin
 	}
 	age := "-"
 	if !st.LastFrame.IsZero() {
-		age = time.Since(st.LastFrame).Round(100 * time.Millisecond).String()
+		age = time.Since(st.LastFrame).Round(time.Millisecond).String()
 	}
 	fmt.Fprintf(&b, "feed %s (%d conns, last msg %s ago, %d trades, %d gaps", conn, st.Client.Connects, age, trades, st.Stream.TradeGaps+st.Stream.StaleBooks)
 	if n := len(st.StaleBooks); n > 0 {
