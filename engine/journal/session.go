@@ -189,6 +189,13 @@ func (j *Journal) Begin(ctx context.Context, cfg SessionConfig) (*Start, error) 
 			return nil, fmt.Errorf("journal: %w", err)
 		}
 		restore = string(b)
+		// The session resumes from the state exactly as stored, which is what a replay of
+		// it will load: decimals and times come back with the same representation.
+		var back []*InstanceState
+		if err := json.Unmarshal(b, &back); err != nil {
+			return nil, fmt.Errorf("journal: %w", err)
+		}
+		start.States = back
 	}
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
