@@ -9,9 +9,10 @@
 //
 // A Journal implements engine.Recorder. Record copies the record into a bounded queue and
 // returns; one writer goroutine, owned by the Journal, drains the queue and commits what it
-// finds in one transaction (a batch grows with the load, up to Options.MaxBatch rows). The
-// journal is therefore never on the feed's path, and a worker pays a copy and a channel send
-// per record.
+// gathers in one transaction: after the first record it lingers Options.Linger (20 ms by
+// default) for more, up to Options.MaxBatch, so a busy session makes few large transactions
+// and the writer takes little CPU from the strategies. The journal is therefore never on the
+// feed's path, and a worker pays a copy and a channel send per record.
 //
 // Buffer policy. When the queue is full (the disk is slower than the strategies for longer
 // than Options.Buffer records), Record waits for room: the worker that produced the record
@@ -40,8 +41,8 @@
 // crashed; the time between its last event and the new session's first is recorded as an
 // "offline" gap, and restored orders only trade on events after the restart.
 //
-// A crash loses at most the records still queued (not yet committed): commits are in record
-// order, so what survives of each instance is a prefix of its records, and the restored state
+// A crash loses at most the records still queued or lingering (not yet committed): commits
+// are in record order, so what survives of each instance is a prefix of its records, and the restored state
 // is exactly the state after that prefix. WAL with synchronous=NORMAL makes every commit
 // survive a killed process (not necessarily a power cut).
 //
