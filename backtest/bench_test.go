@@ -2,8 +2,10 @@ package backtest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/papertrade/papertrade/engine/config"
@@ -41,26 +43,32 @@ func benchConfig(b *testing.B, data string) *config.Config {
 }
 
 // BenchmarkDecodeTape is the floor a backtest is measured against: reading and decoding the
-// tape with nothing downstream (the same reader, decoder and filter a backtest uses).
+// tape with nothing downstream (the same reader, decoder and filter a backtest uses), with
+// zstd decompressing in the reading goroutine (zstd-ahead=1, the reader's default) and ahead
+// in its own goroutines as a backtest reads (zstd-ahead=2 on a machine with a spare core).
 func BenchmarkDecodeTape(b *testing.B) {
 	path := benchTape(b)
-	var trades int
-	for b.Loop() {
-		r, err := tape.Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		trades = 0
-		for ev, err := range r.Events(context.Background(), kraken.NewDecoder(), tape.Filter{Pairs: []feed.Pair{"BTC/USD", "ETH/USD"}, Kinds: EngineKinds}) {
-			if err != nil {
-				b.Fatal(err)
+	for _, conc := range slices.Compact([]int{1, readAhead()}) {
+		b.Run(fmt.Sprintf("zstd-ahead=%d", conc), func(b *testing.B) {
+			var trades int
+			for b.Loop() {
+				r, err := tape.Open(path, tape.ReadConcurrency(conc))
+				if err != nil {
+					b.Fatal(err)
+				}
+				trades = 0
+				for ev, err := range r.Events(context.Background(), kraken.NewDecoder(), tape.Filter{Pairs: []feed.Pair{"BTC/USD", "ETH/USD"}, Kinds: EngineKinds}) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					if ev.Kind == feed.KindTrade {
+						trades++
+					}
+				}
 			}
-			if ev.Kind == feed.KindTrade {
-				trades++
-			}
-		}
+			b.ReportMetric(float64(trades)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+		})
 	}
-	b.ReportMetric(float64(trades)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 }
 
 // BenchmarkBacktestTape is a whole backtest of the tape with the example config's four

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -176,8 +177,19 @@ type tapeData struct {
 	dec    *observingDecoder
 }
 
+// readAhead is the tape reader's zstd concurrency: with a spare core, segments are
+// decompressed ahead in zstd's own goroutines, which takes decompression off the replay's
+// critical path (the one goroutine that reads, decodes and sends every event) — about a
+// fifth of a trades-only backtest's time on two cores.
+func readAhead() int {
+	if runtime.GOMAXPROCS(0) > 1 {
+		return 2
+	}
+	return 1
+}
+
 func openTape(path string, rg tape.Range, pairs []feed.Pair, interval time.Duration, progress func(Progress), log *zap.Logger) (*tapeData, error) {
-	r, err := tape.Open(path, tape.ReadLogger(log))
+	r, err := tape.Open(path, tape.ReadLogger(log), tape.ReadConcurrency(readAhead()))
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
