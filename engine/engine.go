@@ -254,24 +254,22 @@ func (e *engine) dispatch(ctx context.Context, in <-chan []feed.Event) error {
 		if !ok {
 			return nil
 		}
-		b = e.seq.stamp(b)
-		if len(b) == 0 {
-			continue
-		}
-		for _, w := range e.workers {
-			if w.isStopped() {
-				continue
-			}
-			n := w.inbox.push(b)
-			switch e.cfg.Mode {
-			case Backtest:
-				if n >= e.cfg.Queue {
-					if err := w.inbox.waitRoom(ctx, e.cfg.Queue, w.done); err != nil {
-						return nil
-					}
+		for _, p := range e.seq.stamp(b) {
+			for _, w := range e.workers {
+				if w.isStopped() {
+					continue
 				}
-			case Live:
-				w.noteBacklog(n)
+				n := w.inbox.push(p.ev)
+				switch e.cfg.Mode {
+				case Backtest:
+					if n >= e.cfg.Queue {
+						if err := w.inbox.waitRoom(ctx, e.cfg.Queue, w.done); err != nil {
+							return nil
+						}
+					}
+				case Live:
+					w.noteBacklog(n)
+				}
 			}
 		}
 	}

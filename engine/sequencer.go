@@ -16,6 +16,13 @@ type sequencer struct {
 	byPair   map[feed.Pair][]*candleSeries
 	next     time.Time // earliest end among forming candles; zero when none is forming
 	closed   []feed.Event
+	parts    []part // stamp's result, reused
+}
+
+// part is one batch to dispatch: a piece of the source's batch (lent), or closed candles.
+type part struct {
+	ev   []feed.Event
+	lent bool
 }
 
 type candleSeries struct {
@@ -33,18 +40,25 @@ func newSequencer(keys []candleKey) *sequencer {
 	return s
 }
 
-// stamp numbers b's events and returns the batch to dispatch: b itself, or a copy with
-// closed candles inserted before the event whose time closed them. A candle is never
-// emitted before event time reaches its end, so nobody can look ahead.
-func (s *sequencer) stamp(b []feed.Event) []feed.Event {
+// stamp numbers b's events and returns the batches to dispatch, in order: b itself, or —
+// when candles close — the pieces of b between them and batches of the closed candles, each
+// before the event whose time closed it. A candle is never emitted before event time
+// reaches its end, so nobody can look ahead. The pieces share b's storage (nothing is
+// copied); the result is valid until the next stamp.
+func (s *sequencer) stamp(b []feed.Event) []part {
+	clear(s.parts)
+	s.parts = s.parts[:0]
 	if len(s.builders) == 0 {
 		for i := range b {
 			s.n++
 			b[i].Seq = s.n
 		}
-		return b
+		if len(b) > 0 {
+			s.parts = append(s.parts, part{ev: b, lent: true})
+		}
+		return s.parts
 	}
-	var out []feed.Event // nil until a candle must be inserted
+	from := 0 // start of the piece of b not yet in parts
 	for i := range b {
 		ev := &b[i]
 		s.closed = s.closed[:0]
@@ -54,25 +68,26 @@ func (s *sequencer) stamp(b []feed.Event) []feed.Event {
 		if ev.Kind == feed.KindTrade {
 			s.add(ev)
 		}
-		if len(s.closed) > 0 && out == nil {
-			out = make([]feed.Event, 0, len(b)+len(s.closed)+4)
-			out = append(out, b[:i]...)
-		}
-		for j := range s.closed {
-			s.n++
-			s.closed[j].Seq = s.n
-			out = append(out, s.closed[j])
+		if len(s.closed) > 0 {
+			if i > from {
+				s.parts = append(s.parts, part{ev: b[from:i:i], lent: true})
+				from = i
+			}
+			candles := make([]feed.Event, len(s.closed))
+			for j := range s.closed {
+				s.n++
+				s.closed[j].Seq = s.n
+				candles[j] = s.closed[j]
+			}
+			s.parts = append(s.parts, part{ev: candles})
 		}
 		s.n++
 		ev.Seq = s.n
-		if out != nil {
-			out = append(out, *ev)
-		}
 	}
-	if out != nil {
-		return out
+	if from < len(b) {
+		s.parts = append(s.parts, part{ev: b[from:], lent: true})
 	}
-	return b
+	return s.parts
 }
 
 func (s *sequencer) advance(now time.Time) {
