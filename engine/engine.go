@@ -129,6 +129,9 @@ type engine struct {
 	log     *zap.Logger
 	workers []*worker
 	seq     *sequencer
+	// rec is the run's only source when it takes batches back (feed.BatchRecycler): with one
+	// source every batch on the inbound channel is its own.
+	rec feed.BatchRecycler
 }
 
 func newEngine(cfg Config) (*engine, error) {
@@ -180,6 +183,9 @@ func newEngine(cfg Config) (*engine, error) {
 		}
 	}
 	e.seq = newSequencer(intervals)
+	if len(cfg.Sources) == 1 {
+		e.rec, _ = cfg.Sources[0].(feed.BatchRecycler)
+	}
 	if cfg.Probe != nil {
 		cfg.Probe.attach(e.workers)
 	}
@@ -241,6 +247,8 @@ func (e *engine) run(ctx context.Context) (*Result, error) {
 }
 
 // dispatch stamps each batch, inserts closed candles and hands the batch to every worker.
+// A batch from a source that takes batches back is returned to it once the dispatcher and
+// every worker it was pushed to are done with it.
 func (e *engine) dispatch(ctx context.Context, in <-chan []feed.Event) error {
 	for {
 		var b []feed.Event
@@ -254,12 +262,20 @@ func (e *engine) dispatch(ctx context.Context, in <-chan []feed.Event) error {
 		if !ok {
 			return nil
 		}
+		var ref *batchRef
+		if e.rec != nil {
+			ref = newBatchRef(b, e.rec)
+		}
 		for _, p := range e.seq.stamp(b) {
+			pref := ref
+			if !p.lent {
+				pref = nil // a batch of candles the sequencer made
+			}
 			for _, w := range e.workers {
 				if w.isStopped() {
 					continue
 				}
-				n := w.inbox.push(p.ev)
+				n := w.inbox.push(p.ev, pref)
 				switch e.cfg.Mode {
 				case Backtest:
 					if n >= e.cfg.Queue {
@@ -271,6 +287,9 @@ func (e *engine) dispatch(ctx context.Context, in <-chan []feed.Event) error {
 					w.noteBacklog(n)
 				}
 			}
+		}
+		if ref != nil {
+			ref.release()
 		}
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/papertrade/papertrade/feed"
 )
@@ -14,7 +15,7 @@ import (
 // which costs one lock and one non-blocking send per batch instead of a channel send per event.
 type inbox struct {
 	mu      sync.Mutex
-	batches [][]feed.Event
+	batches []item
 	events  int  // events queued
 	closed  bool // no more pushes; the worker drains and exits
 
@@ -22,14 +23,48 @@ type inbox struct {
 	room  chan struct{} // 1 slot: wakes a dispatcher waiting for room
 }
 
+// item is one queued batch; ref, when set, is released once the worker has processed it.
+type item struct {
+	b   []feed.Event
+	ref *batchRef
+}
+
+// batchRef counts the holders of one batch the run's source lent it (feed.BatchRecycler):
+// the dispatcher while it hands the batch out, plus each inbox it was pushed to until that
+// worker has processed it. The last release hands the batch back to the source. A holder
+// that never releases (a worker that stopped early) only means the batch is not reused.
+type batchRef struct {
+	n   atomic.Int32
+	b   []feed.Event
+	rec feed.BatchRecycler
+}
+
+func newBatchRef(b []feed.Event, rec feed.BatchRecycler) *batchRef {
+	r := &batchRef{b: b, rec: rec}
+	r.n.Store(1)
+	return r
+}
+
+func (r *batchRef) hold() { r.n.Add(1) }
+
+func (r *batchRef) release() {
+	if r.n.Add(-1) == 0 {
+		r.rec.Recycle(r.b)
+	}
+}
+
 func newInbox() *inbox {
 	return &inbox{ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 }
 
-// push appends a batch and returns the number of events now queued.
-func (q *inbox) push(b []feed.Event) int {
+// push appends a batch and returns the number of events now queued. ref, when not nil, is
+// held for the worker, which releases it after processing the batch.
+func (q *inbox) push(b []feed.Event, ref *batchRef) int {
+	if ref != nil {
+		ref.hold()
+	}
 	q.mu.Lock()
-	q.batches = append(q.batches, b)
+	q.batches = append(q.batches, item{b: b, ref: ref})
 	q.events += len(b)
 	n := q.events
 	q.mu.Unlock()
@@ -53,7 +88,7 @@ func (q *inbox) close() {
 
 // take moves every queued batch into dst (reusing its storage) and reports whether the inbox
 // is closed. The worker calls it after each wake-up.
-func (q *inbox) take(dst [][]feed.Event) ([][]feed.Event, bool) {
+func (q *inbox) take(dst []item) ([]item, bool) {
 	q.mu.Lock()
 	dst = append(dst[:0], q.batches...)
 	clear(q.batches)

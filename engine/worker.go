@@ -142,7 +142,7 @@ func (w *worker) noteBacklog(n int) {
 // run is the worker goroutine. It returns the instance's fault, if any.
 func (w *worker) run(ctx context.Context) error {
 	defer close(w.done)
-	var buf [][]feed.Event
+	var buf []item
 	for {
 		select {
 		case <-w.inbox.ready:
@@ -151,11 +151,15 @@ func (w *worker) run(ctx context.Context) error {
 		}
 		var closed bool
 		buf, closed = w.inbox.take(buf)
-		for _, b := range buf {
+		for _, it := range buf {
 			if p := w.lagErr.Load(); p != nil {
 				return w.finish(*p)
 			}
-			if err := w.batch(b); err != nil {
+			err := w.batch(it.b)
+			if it.ref != nil {
+				it.ref.release()
+			}
+			if err != nil {
 				return w.finish(err)
 			}
 		}

@@ -92,8 +92,8 @@
 // tells v1 from v2 by the frame itself) and filter the events by receive time, pair and kind.
 // A frame the decoder rejects is counted and reported as a warning, never fatal: one bad
 // frame must not end a replay. Source is the feed.Source a backtest runs: batches of up to
-// BatchSize events, each a fresh slice the receiver owns; it never closes its channel and
-// every send also watches the context.
+// BatchSize events, each a slice the receiver owns and may hand back to be refilled
+// (feed.BatchRecycler); it never closes its channel and every send also watches the context.
 //
 // # Concurrency
 //

@@ -102,35 +102,78 @@ func (r *Reader) decode(dec Decoder, fr Frame, dst []feed.Event, f *Filter) []fe
 // Source returns a feed.Source that replays the recording: the events of Events(ctx, dec, f)
 // in batches of up to BatchSize. Run returns nil at the end of the data, ctx.Err() when
 // cancelled, or the first read error; it never closes out, and every send also selects on
-// ctx.Done(). Each batch is a fresh slice the receiver owns.
+// ctx.Done(). Each batch is a slice the receiver owns; the Source also implements
+// feed.BatchRecycler, so a receiver that knows when a batch is no longer read may hand it
+// back to be refilled instead of the Source allocating a new one.
 func (r *Reader) Source(dec Decoder, f Filter) feed.Source {
-	return feed.SourceFunc(func(ctx context.Context, out chan<- []feed.Event) error {
-		send := func(b []feed.Event) error {
-			select {
-			case out <- b:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+	return &source{r: r, dec: dec, f: f, free: make(chan []feed.Event, recycled)}
+}
+
+// recycled bounds the batches a Source keeps for reuse; more are left to the garbage
+// collector.
+const recycled = 64
+
+type source struct {
+	r    *Reader
+	dec  Decoder
+	f    Filter
+	free chan []feed.Event // batches handed back, cleared, length 0
+	made int               // batches allocated (Run's goroutine only)
+}
+
+// Recycle implements feed.BatchRecycler. It clears the batch (so it keeps no payload alive)
+// on the caller's goroutine.
+func (s *source) Recycle(b []feed.Event) {
+	if cap(b) < BatchSize {
+		return
+	}
+	b = b[:cap(b)]
+	clear(b)
+	select {
+	case s.free <- b[:0]:
+	default:
+	}
+}
+
+func (s *source) batch() []feed.Event {
+	select {
+	case b := <-s.free:
+		return b
+	default:
+		s.made++
+		return make([]feed.Event, 0, BatchSize)
+	}
+}
+
+// Run implements feed.Source.
+func (s *source) Run(ctx context.Context, out chan<- []feed.Event) error {
+	send := func(b []feed.Event) error {
+		select {
+		case out <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		batch := make([]feed.Event, 0, BatchSize)
-		for fr, err := range r.Frames(ctx, f.Range) {
-			if err != nil {
+	}
+	r, f := s.r, &s.f
+	batch := s.batch()
+	for fr, err := range r.Frames(ctx, f.Range) {
+		if err != nil {
+			return err
+		}
+		batch = r.decode(s.dec, fr, batch, f)
+		for len(batch) >= BatchSize {
+			rest := s.batch()
+			rest = append(rest, batch[BatchSize:]...)
+			clear(batch[BatchSize:])
+			if err := send(batch[:BatchSize:BatchSize]); err != nil {
 				return err
 			}
-			batch = r.decode(dec, fr, batch, &f)
-			for len(batch) >= BatchSize {
-				rest := make([]feed.Event, len(batch)-BatchSize, max(BatchSize, len(batch)-BatchSize))
-				copy(rest, batch[BatchSize:])
-				if err := send(batch[:BatchSize:BatchSize]); err != nil {
-					return err
-				}
-				batch = rest
-			}
+			batch = rest
 		}
-		if len(batch) > 0 {
-			return send(batch)
-		}
-		return nil
-	})
+	}
+	if len(batch) > 0 {
+		return send(batch)
+	}
+	return nil
 }
