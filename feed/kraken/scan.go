@@ -32,16 +32,22 @@ func (s *scanner) reset(b []byte) {
 	s.esc = s.esc[:0]
 }
 
-// ws skips insignificant whitespace.
+// ws skips insignificant whitespace. Frames rarely have any, so the first byte is checked
+// before looping (on locals: the scanner's fields would be reloaded every byte).
 func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+	b, i := s.b, s.i
+	if i >= len(b) || b[i] > ' ' {
+		return
 	}
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+			continue
+		}
+		break
+	}
+	s.i = i
 }
 
 // peek returns the next significant byte, or 0 at the end.
@@ -211,23 +217,36 @@ func (s *scanner) str() ([]byte, error) {
 	if s.peek() != '"' {
 		return nil, s.wrongType("a string")
 	}
-	s.i++
-	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], nil
-		case c == '\\':
-			return s.unescape(start)
-		case c < 0x20:
-			return nil, s.errf(ReasonSyntax, "control character 0x%02x in a string", c)
-		}
-		s.i++
+	b := s.b
+	start := s.i + 1
+	i := start
+	for i < len(b) && !strStop[b[i]] {
+		i++
 	}
-	return nil, s.unexpected("the end of a string")
+	s.i = i
+	if i >= len(b) {
+		return nil, s.unexpected("the end of a string")
+	}
+	switch c := b[i]; {
+	case c == '"':
+		s.i++
+		return b[start:i], nil
+	case c == '\\':
+		return s.unescape(start)
+	default:
+		return nil, s.errf(ReasonSyntax, "control character 0x%02x in a string", c)
+	}
 }
+
+// strStop marks the bytes that end the plain run of a string: its closing quote, an escape,
+// or a control character (an error).
+var strStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 // unescape continues str from the first backslash, building the string in s.esc.
 func (s *scanner) unescape(start int) ([]byte, error) {
@@ -368,15 +387,20 @@ func (s *scanner) num() ([]byte, error) {
 		}
 	}
 	s.i = i
-	if i < len(b) {
-		switch c := b[i]; c {
-		case ' ', '\t', '\n', '\r', ',', ']', '}':
-		default:
-			return nil, s.errf(ReasonSyntax, "unexpected %s after a number", describeByte(c))
-		}
+	if i < len(b) && !numEnd[b[i]] {
+		return nil, s.errf(ReasonSyntax, "unexpected %s after a number", describeByte(b[i]))
 	}
 	return b[start:i], nil
 }
+
+// numEnd marks the bytes that may follow a number: whitespace and the delimiters after a
+// value.
+var numEnd = func() (t [256]bool) {
+	for _, c := range []byte(" \t\n\r,]}") {
+		t[c] = true
+	}
+	return t
+}()
 
 // lit consumes a literal (true, false, null).
 func (s *scanner) lit(word string) error {
@@ -485,6 +509,9 @@ func (s *scanner) skipStr() (escaped bool, err error) {
 
 // fixedNum reads a JSON number as an exact feed.Fixed (v2 prices and quantities).
 func (s *scanner) fixedNum() (feed.Fixed, error) {
+	if f, ok := s.plainFixed(); ok {
+		return f, nil
+	}
 	start := s.i
 	tok, err := s.num()
 	if err != nil {
@@ -495,6 +522,61 @@ func (s *scanner) fixedNum() (feed.Fixed, error) {
 		return feed.Fixed{}, &DecodeError{Reason: ReasonNumber, Offset: start, Msg: perr.Error()}
 	}
 	return f, nil
+}
+
+// plainFixed is fixedNum in one pass for the numbers Kraken sends: -?int[.digits] with at
+// most 18 digits in all, no exponent, followed by a delimiter or the end. Then every digit is
+// significant to ParseFixed (leading zeros add nothing to the mantissa) and nothing can
+// overflow, so the result is exactly ParseFixed's. Anything else — exponents, long numbers,
+// every malformed one — reports false without consuming anything but whitespace, and goes
+// through num and ParseFixed, which own the errors.
+func (s *scanner) plainFixed() (feed.Fixed, bool) {
+	s.ws()
+	b, i := s.b, s.i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	first := i
+	var mant uint64
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else {
+		for i < len(b) && b[i]-'0' < 10 {
+			mant = mant*10 + uint64(b[i]-'0')
+			i++
+		}
+	}
+	digits := i - first
+	if digits == 0 {
+		return feed.Fixed{}, false
+	}
+	var scale int
+	if i < len(b) && b[i] == '.' {
+		i++
+		frac := i
+		for i < len(b) && b[i]-'0' < 10 {
+			mant = mant*10 + uint64(b[i]-'0')
+			i++
+		}
+		scale = i - frac
+		if scale == 0 {
+			return feed.Fixed{}, false
+		}
+		digits += scale
+	}
+	if digits > 18 {
+		return feed.Fixed{}, false
+	}
+	if i < len(b) && !numEnd[b[i]] {
+		return feed.Fixed{}, false
+	}
+	s.i = i
+	v := int64(mant)
+	if neg {
+		v = -v
+	}
+	return feed.Fixed{Mant: v, Scale: int32(scale)}, true
 }
 
 // fixedStr reads a string holding a decimal number (v1 prices and volumes) as a feed.Fixed.
@@ -546,6 +628,23 @@ func plainDecimal(b []byte) bool {
 // uintNum reads a non-negative JSON integer that fits in bits bits.
 func (s *scanner) uintNum(bits int) (uint64, error) {
 	s.ws()
+	// Fast path: 0 or [1-9] with at most 19 digits in all (no overflow), then a delimiter or
+	// the end, and within bits. Anything else is left to num and ParseUint, which own the
+	// errors.
+	b, i := s.b, s.i
+	var v uint64
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else {
+		for i < len(b) && b[i]-'0' < 10 && i-s.i < 19 {
+			v = v*10 + uint64(b[i]-'0')
+			i++
+		}
+	}
+	if i > s.i && (i == len(b) || numEnd[b[i]]) && (bits == 64 || v < 1<<bits) {
+		s.i = i
+		return v, nil
+	}
 	start := s.i
 	tok, err := s.num()
 	if err != nil {
