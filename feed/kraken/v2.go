@@ -1,6 +1,7 @@
 package kraken
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -272,42 +273,80 @@ func (d *Decoder) v2Levels(dst []feed.BookLevel) ([]feed.BookLevel, error) {
 		if !more {
 			break
 		}
-		if err := s.openObject(); err != nil {
-			return dst, inIndex(err, k)
-		}
-		var lv feed.BookLevel
-		var have uint8
-		for n := 0; ; n++ {
-			key, more, err := s.nextKey(n)
-			if err != nil {
+		lv, ok := s.plainLevel()
+		if !ok {
+			if lv, err = d.v2Level(); err != nil {
 				return dst, inIndex(err, k)
 			}
-			if !more {
-				break
-			}
-			switch string(key) {
-			case "price":
-				lv.Price, err = d.v2Fixed(positive)
-				have |= 1
-			case "qty":
-				lv.Qty, err = d.v2Fixed(nonNeg)
-				have |= 2
-			default:
-				d.stats.UnknownFields++
-				err = s.skip()
-			}
-			if err != nil {
-				return dst, inIndex(inPath(err, string(key)), k)
-			}
-		}
-		s.close()
-		if have != 3 {
-			return dst, inIndex(missing(s, missingNames(have, "price", "qty")), k)
 		}
 		dst = append(dst, lv)
 	}
 	s.close()
 	return dst, nil
+}
+
+// v2Level reads one {"price":p,"qty":q} level, in any key order, with unknown keys counted
+// and skipped.
+func (d *Decoder) v2Level() (feed.BookLevel, error) {
+	s := &d.s
+	if err := s.openObject(); err != nil {
+		return feed.BookLevel{}, err
+	}
+	var lv feed.BookLevel
+	var have uint8
+	for n := 0; ; n++ {
+		key, more, err := s.nextKey(n)
+		if err != nil {
+			return lv, err
+		}
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "price":
+			lv.Price, err = d.v2Fixed(positive)
+			have |= 1
+		case "qty":
+			lv.Qty, err = d.v2Fixed(nonNeg)
+			have |= 2
+		default:
+			d.stats.UnknownFields++
+			err = s.skip()
+		}
+		if err != nil {
+			return lv, inPath(err, string(key))
+		}
+	}
+	s.close()
+	if have != 3 {
+		return lv, missing(s, missingNames(have, "price", "qty"))
+	}
+	return lv, nil
+}
+
+// plainLevel reads a book level written exactly as Kraken writes it,
+// {"price":<plain number>,"qty":<plain number>} with no whitespace, a positive price and a
+// non-negative quantity, in one pass. Anything else — other spacing or key order, extra
+// keys, exponents, every error — reports false without consuming anything, for v2Levels'
+// general path, which owns the errors and gives the same level for this shape.
+func (s *scanner) plainLevel() (feed.BookLevel, bool) {
+	const price, qty = `{"price":`, `,"qty":`
+	start := s.i
+	if s.depth >= maxNesting || !bytes.HasPrefix(s.b[s.i:], []byte(price)) {
+		return feed.BookLevel{}, false
+	}
+	s.i += len(price)
+	p, ok := s.plainFixed()
+	if ok && p.Sign() > 0 && bytes.HasPrefix(s.b[s.i:], []byte(qty)) {
+		s.i += len(qty)
+		var q feed.Fixed
+		if q, ok = s.plainFixed(); ok && q.Sign() >= 0 && s.i < len(s.b) && s.b[s.i] == '}' {
+			s.i++
+			return feed.BookLevel{Price: p, Qty: q}, true
+		}
+	}
+	s.i = start
+	return feed.BookLevel{}, false
 }
 
 // v2Ticker reads one ticker entry. timestamp (absent in 2024) and trades (added in 2026) are
