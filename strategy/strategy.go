@@ -67,7 +67,7 @@ type Starter interface {
 // to the Unix epoch, intervals with no trades are skipped) and calls OnCandle with each
 // candle once it has closed: never before event time reaches Candle.End(), and at the latest
 // before the first trade of that pair at or after Candle.End(). Candles closed by the same
-// event are delivered shortest interval first, then by pair in Pairs() order. A candle still
+// event are delivered shortest interval first, then by pair name. A candle still
 // forming is never delivered, so a strategy cannot look ahead.
 type CandleHandler interface {
 	CandleIntervals() []time.Duration
