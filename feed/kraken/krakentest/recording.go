@@ -5,11 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
@@ -163,20 +160,5 @@ func parseFixtureTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	sec, frac, _ := strings.Cut(s, ".")
-	secs, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil {
-		return time.Time{}, errors.New("krakentest: bad time " + s)
-	}
-	var ns int64
-	for i := 0; i < 9; i++ {
-		ns *= 10
-		if i < len(frac) {
-			if frac[i] < '0' || frac[i] > '9' {
-				return time.Time{}, errors.New("krakentest: bad time " + s)
-			}
-			ns += int64(frac[i] - '0')
-		}
-	}
-	return time.Unix(secs, ns).UTC(), nil
+	return kraken.ParseUnixTime(s)
 }
