@@ -112,16 +112,8 @@ func (s *sequencer) add(ev *feed.Event) {
 		if c, ok := cs.b.Add(ev.Trade); ok {
 			s.emit(c, ev.Time)
 		}
-		if t := ev.Trade.Time; cs.end.IsZero() || !t.Before(cs.end) {
-			// The builder aligns candles to the Unix epoch; mirror that to know when the
-			// forming candle ends without asking it for the candle on every trade.
-			iv := cs.b.Interval().Nanoseconds()
-			ns := t.UnixNano()
-			start := ns - ns%iv
-			if ns%iv < 0 {
-				start -= iv
-			}
-			cs.end = time.Unix(0, start+iv)
+		if end, ok := cs.b.FormingEnd(); ok {
+			cs.end = end
 		}
 		s.track(cs.end)
 	}

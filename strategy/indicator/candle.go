@@ -102,6 +102,15 @@ func (b *CandleBuilder) Forming() (c feed.Candle, ok bool) {
 	return b.candle(false), true
 }
 
+// FormingEnd returns the end of the candle being built; ok is false when none is forming. The
+// engine uses it to know when to Advance without building the candle on every trade.
+func (b *CandleBuilder) FormingEnd() (end time.Time, ok bool) {
+	if !b.forming {
+		return time.Time{}, false
+	}
+	return time.Unix(0, b.end).UTC(), true
+}
+
 // Late returns how many trades arrived stamped before the candle they were folded into.
 func (b *CandleBuilder) Late() int64 { return b.late }
 
