@@ -131,13 +131,8 @@ func runRecord(ctx context.Context, a *app, o recordOptions) error {
 		return err
 	}
 	cfg := kraken.ClientConfig{URL: o.url, Pairs: tpPairNames(infos), Depth: o.depth, PairTable: table, Logger: a.log}
-	switch o.api {
-	case "v2":
-		cfg.API = feed.APIV2
-	case "v1":
-		cfg.API = feed.APIV1
-	default:
-		return tpUsagef("--api %q: want v2 or v1", o.api)
+	if cfg.API, err = parseAPI(o.api); err != nil {
+		return err
 	}
 	for ch := range strings.SplitSeq(o.channels, ",") {
 		if ch = strings.TrimSpace(ch); ch != "" {

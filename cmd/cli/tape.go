@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/papertrade/papertrade/engine/config"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/synth"
@@ -89,10 +90,8 @@ func tpPairNames(infos []feed.PairInfo) []feed.Pair {
 // allowed).
 func tpParseTime(flag, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{"2006-01-02", time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02T15:04"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
+	if t, err := config.ParseTime(s); err == nil {
+		return t, nil
 	}
 	if t, err := kraken.ParseUnixTime(s); err == nil {
 		return t, nil

@@ -125,14 +125,8 @@ loop:
 
 // watchAPI picks the protocol: --api when given, else from the URL path.
 func watchAPI(rawURL, flag string) (feed.API, error) {
-	switch flag {
-	case "v1":
-		return feed.APIV1, nil
-	case "v2":
-		return feed.APIV2, nil
-	case "":
-	default:
-		return 0, fmt.Errorf("--api %q: want v1 or v2", flag)
+	if flag != "" {
+		return parseAPI(flag)
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
