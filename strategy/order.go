@@ -99,6 +99,33 @@ type Order struct {
 	// Close is Kraken's conditional close: an order placed for the filled quantity, on the
 	// opposite side, when this order fills.
 	Close *CloseOrder
+	// NoMPP turns off Kraken's market price protection for this order (oflags "nompp", v2
+	// no_mpp). With it on (the default), a market-priced order (market, stop-loss, take-profit,
+	// trailing-stop) does not fill further than the simulator's protection threshold from the
+	// price it found on arrival; the rest is cancelled.
+	NoMPP bool
+	// STP is the self-trade prevention rule (Kraken's stptype): what happens when this order,
+	// taking liquidity, would trade against a resting order of the same account.
+	STP SelfTradePrevention
+}
+
+// SelfTradePrevention is Kraken's stptype.
+type SelfTradePrevention uint8
+
+const (
+	STPCancelNewest SelfTradePrevention = iota // the incoming (taking) order is cancelled; Kraken's default
+	STPCancelOldest                            // the resting order is cancelled and the taker goes on
+	STPCancelBoth                              // both are cancelled
+)
+
+var stpNames = [...]string{"cancel-newest", "cancel-oldest", "cancel-both"}
+
+// String returns Kraken's name ("cancel-newest").
+func (s SelfTradePrevention) String() string {
+	if int(s) < len(stpNames) {
+		return stpNames[s]
+	}
+	return fmt.Sprintf("stptype(%d)", uint8(s))
 }
 
 // CloseOrder is the conditional close attached to an order.

@@ -51,6 +51,16 @@ func ParseFillModel(s string) (FillModel, error) {
 	return 0, fmt.Errorf("sim: unknown fill model %q (want default, optimistic or pessimistic)", s)
 }
 
+// DefaultMarketProtectionPct is the market price protection threshold used when
+// Config.MarketProtectionPct is zero. Kraken protects market orders by default (the "nompp"
+// flag turns it off) but does not publish the threshold in its API documentation; 1% is an
+// assumption, chosen on the cautious side, and is configurable.
+var DefaultMarketProtectionPct = decimal.NewFromInt(1)
+
+// DefaultPessimisticSlippageBps is the pessimistic model's extra slippage when
+// Config.PessimisticSlippageBps is zero.
+var DefaultPessimisticSlippageBps = decimal.NewFromInt(5)
+
 // DefaultLatency is the submit/amend/cancel latency used when Config.Latency is zero.
 const DefaultLatency = 50 * time.Millisecond
 
@@ -86,6 +96,16 @@ type Config struct {
 	// are dropped after every update, as Kraken's checksum requires. Zero infers it from each
 	// snapshot: the smallest of Kraken's depths (10, 25, 100, 500, 1000) that holds it.
 	BookDepth int
+	// MarketProtectionPct is the market price protection threshold, in percent of the price a
+	// market-priced order found on arrival (best opposite quote, else ticker, else last trade):
+	// such an order does not fill beyond it, and what is left is cancelled. Zero means
+	// DefaultMarketProtectionPct; NoMarketProtection turns it off for every order
+	// (strategy.Order.NoMPP for one).
+	MarketProtectionPct decimal.Decimal
+	NoMarketProtection  bool
+	// PessimisticSlippageBps is added to SlippageBps (doubled) under the pessimistic model, on
+	// every taker fill, book walks included. Zero means DefaultPessimisticSlippageBps.
+	PessimisticSlippageBps decimal.Decimal
 	// StrictLot rejects quantities with more decimals than the pair's lot_decimals with
 	// "EGeneral:Invalid arguments:volume" instead of truncating them.
 	StrictLot bool

@@ -83,6 +83,8 @@ type Exchange struct {
 	reports []Report
 	trig    []*order // stops triggered by the trade being processed
 	spawn   []*order // conditional closes waiting to be placed
+
+	matching // per-print and protection state (match.go)
 }
 
 type listKind uint8
@@ -131,6 +133,8 @@ type order struct {
 	noMatchEv  uint64 // must not match this event (created while processing it)
 	cancelling bool
 	closed     bool // conditional close placed
+
+	taking // taker state (match.go)
 }
 
 const pctScale = 6
@@ -190,11 +194,16 @@ func New(cfg Config, pairs func(feed.Pair) (*feed.PairInfo, bool), led *ledger.L
 	if e.frac.Sign() <= 0 || e.frac.Cmp(decimal.NewFromInt(1)) > 0 {
 		e.frac = half
 	}
+	e.initMatching()
 	switch cfg.Model {
 	case Optimistic:
 		e.slip = decimal.Zero
 	case Pessimistic:
-		e.slip = e.slip.Add(e.slip)
+		extra := cfg.PessimisticSlippageBps
+		if extra.Sign() <= 0 {
+			extra = DefaultPessimisticSlippageBps
+		}
+		e.slip = e.slip.Add(e.slip).Add(extra)
 	}
 	return e
 }
@@ -235,8 +244,16 @@ func (e *Exchange) orderAt(now time.Time) time.Time {
 func (e *Exchange) schedule(now time.Time, a action) {
 	lat := e.latency
 	if e.cfg.Jitter > 0 {
-		lat += time.Duration(e.rng.Int64N(int64(e.cfg.Jitter) + 1))
+		j := time.Duration(e.rng.Int64N(int64(e.cfg.Jitter) + 1))
+		if e.cfg.Model == Pessimistic {
+			j = e.cfg.Jitter // the worst case of the configured latency
+		}
+		lat += j
 	}
+	// A request takes effect strictly after the instant it was made: events with the same
+	// time belong to the sweep the strategy was reacting to (Kraken stamps all trades of one
+	// taker order alike), so even without latency it cannot trade on them.
+	lat = max(lat, time.Nanosecond)
 	at := now.Add(lat)
 	if at.Before(e.lastAt) {
 		at = e.lastAt

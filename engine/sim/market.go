@@ -49,12 +49,17 @@ type market struct {
 	dirty bool
 }
 
-// consumedLevel is book liquidity this account has already taken and the book has not yet
-// re-stated: the same level cannot fill this account twice.
+// consumedLevel is book liquidity the simulator must not use although the book still shows it:
+// what this account took (mine) and what prints took since the book last re-stated the level
+// (printed). Kraken's book and trade channels are not ordered with each other, so the book may
+// re-state a level before or after the trade that emptied it; the two parts are forgotten by
+// different rules (see restate).
 type consumedLevel struct {
-	side  feed.Side // Buy: bids, Sell: asks
-	price feed.Fixed
-	qty   decimal.Decimal
+	side    feed.Side // Buy: bids, Sell: asks
+	price   feed.Fixed
+	mine    decimal.Decimal // taken by this account's takers
+	left    decimal.Decimal // what the level shows once the book reflects mine
+	printed decimal.Decimal // taken by prints the book has not re-stated yet
 }
 
 func newMarket(p feed.Pair, info *feed.PairInfo, cfg *Config) *market {
@@ -200,38 +205,127 @@ func (m *market) checkLists() error {
 	return nil
 }
 
-// consumedAt returns how much of the level at price on a book side this account has taken.
+// consumedAt returns how much of the level at price on a book side may not be used: what this
+// account took there and what prints took since the book last re-stated it.
 func (m *market) consumedAt(side feed.Side, price feed.Fixed) decimal.Decimal {
 	for i := range m.consumed {
 		c := &m.consumed[i]
 		if c.side == side && c.price.Cmp(price) == 0 {
-			return c.qty
+			return c.mine.Add(c.printed)
 		}
 	}
 	return decimal.Zero
 }
 
-func (m *market) consume(side feed.Side, price feed.Fixed, q decimal.Decimal) {
+func (m *market) consumedLevel(side feed.Side, price feed.Fixed) *consumedLevel {
 	for i := range m.consumed {
-		c := &m.consumed[i]
-		if c.side == side && c.price.Cmp(price) == 0 {
-			c.qty = c.qty.Add(q)
-			return
+		if c := &m.consumed[i]; c.side == side && c.price.Cmp(price) == 0 {
+			return c
 		}
 	}
-	m.consumed = append(m.consumed, consumedLevel{side: side, price: price, qty: q})
+	m.consumed = append(m.consumed, consumedLevel{side: side, price: price})
+	return &m.consumed[len(m.consumed)-1]
 }
 
-// restated forgets consumption at levels a book message has re-stated.
-func (m *market) restated(side feed.Side, levels []feed.BookLevel) {
+// consume records q taken by this account from a level the book shows at shown.
+func (m *market) consume(side feed.Side, lv feed.BookLevel, q decimal.Decimal) {
+	c := m.consumedLevel(side, lv.Price)
+	c.mine = c.mine.Add(q)
+	c.left = lv.Qty.Decimal().Sub(c.mine).Sub(c.printed)
+}
+
+// printedThrough records the book liquidity a printed trade took: a buy taker's print at p took
+// the asks at p and below, best first, up to its quantity; a sell taker's the bids at p and
+// above. What the print took beyond the visible book is not recorded (nothing to subtract).
+func (m *market) printedThrough(taker feed.Side, p tradeKey, qty decimal.Decimal) {
+	bs := taker.Opposite()
+	rem := qty
+	n := m.book.Len(bs)
+	for i := 0; i < n && rem.Sign() > 0; i++ {
+		lv := m.book.Level(bs, i)
+		k, ok := lv.Price.Rescale(m.scale)
+		if !ok {
+			return
+		}
+		if (bs == feed.Sell && p.lt(k.Mant)) || (bs == feed.Buy && p.gt(k.Mant)) {
+			return // the print did not reach this level
+		}
+		avail := lv.Qty.Decimal().Sub(m.consumedAt(bs, lv.Price))
+		if avail.Sign() <= 0 {
+			continue
+		}
+		q := decimal.Min(avail, rem)
+		c := m.consumedLevel(bs, lv.Price)
+		c.printed = c.printed.Add(q)
+		rem = rem.Sub(q)
+	}
+}
+
+// restate applies a book message's statement of levels on one side to the consumption records:
+// prints are forgotten (the book now says what is there), and this account's consumption is
+// forgotten only once the book shows the level at or below what the account left there — a
+// message re-stating the old size does not bring back liquidity the account took.
+func (m *market) restate(side feed.Side, levels []feed.BookLevel) {
 	if len(m.consumed) == 0 {
 		return
 	}
 	for i := range levels {
-		m.consumed = slices.DeleteFunc(m.consumed, func(c consumedLevel) bool {
-			return c.side == side && c.price.Cmp(levels[i].Price) == 0
-		})
+		for j := range m.consumed {
+			c := &m.consumed[j]
+			if c.side != side || c.price.Cmp(levels[i].Price) != 0 {
+				continue
+			}
+			c.printed = decimal.Zero
+			if levels[i].Qty.Decimal().Cmp(c.left) <= 0 {
+				c.mine = decimal.Zero
+			}
+		}
 	}
+	m.consumed = slices.DeleteFunc(m.consumed, func(c consumedLevel) bool { return c.mine.Sign() == 0 && c.printed.Sign() == 0 })
+}
+
+// restateAll applies a snapshot: every level is re-stated, the ones it does not show at zero.
+func (m *market) restateAll() {
+	for j := range m.consumed {
+		c := &m.consumed[j]
+		c.printed = decimal.Zero
+		if m.fixedLevelQty(c.side, c.price).Cmp(c.left) <= 0 {
+			c.mine = decimal.Zero
+		}
+	}
+	m.consumed = slices.DeleteFunc(m.consumed, func(c consumedLevel) bool { return c.mine.Sign() == 0 })
+}
+
+// fixedLevelQty is the book's quantity at exactly price on a side (zero when absent).
+func (m *market) fixedLevelQty(side feed.Side, price feed.Fixed) decimal.Decimal {
+	n := m.book.Len(side)
+	for i := range n {
+		if lv := m.book.Level(side, i); lv.Price.Cmp(price) == 0 {
+			return lv.Qty.Decimal()
+		}
+	}
+	return decimal.Zero
+}
+
+// inView reports whether the book shows what rests at an on-grid price on a side (Buy: bids):
+// the price is at or better than the deepest level shown, or the side shows fewer levels than
+// the subscribed depth (so there is nothing beyond). Beyond the view the queue is unknown.
+func (m *market) inView(side feed.Side, key int64) bool {
+	if !m.bookUsable() {
+		return false
+	}
+	n := m.book.Len(side)
+	if n == 0 || m.book.Depth == 0 || n < m.book.Depth {
+		return true
+	}
+	k, ok := m.book.Level(side, n-1).Price.Rescale(m.scale)
+	if !ok {
+		return false
+	}
+	if side == feed.Buy {
+		return key >= k.Mant
+	}
+	return key <= k.Mant
 }
 
 // levelQty returns the book quantity at an on-grid price on one side (Buy: bids), zero when

@@ -7,6 +7,73 @@ import (
 	"go.uber.org/zap"
 )
 
+// Reasons for cancellations by the matching rules.
+const (
+	// ReasonPriceProtection: a market-priced order reached its price protection bound.
+	ReasonPriceProtection = "market price protection"
+	// ReasonSelfTrade: self-trade prevention cancelled the order (Kraken's stptype).
+	ReasonSelfTrade = "self trade prevented"
+)
+
+// matching is the exchange's matching state beyond orders and markets.
+type matching struct {
+	mpp       decimal.Decimal // market price protection threshold, percent; zero: off
+	printLeft decimal.Decimal // what the print being processed may still fill for this account
+}
+
+// stp applies self-trade prevention before taker o fills at key: if a resting order of this
+// account on the other side is at or better than key, the taker would trade with it. With
+// cancel-newest (Kraken's default) the taker is cancelled; with cancel-oldest the resting
+// orders it would reach are cancelled and it goes on; cancel-both cancels both. It reports
+// whether o can no longer fill.
+func (e *Exchange) stp(o *order, key int64) bool {
+	m := o.m
+	kind := inBids
+	if o.o.Side == feed.Buy {
+		kind = inAsks
+	}
+	list := *m.listFor(kind)
+	reach := func(r *order) bool {
+		if o.o.Side == feed.Buy {
+			return r.limitKey <= key
+		}
+		return r.limitKey >= key
+	}
+	if len(list) == 0 || !reach(list[0]) {
+		return false
+	}
+	if o.o.STP != strategy.STPCancelNewest {
+		for {
+			var next *order
+			for _, r := range *m.listFor(kind) {
+				if r.list != inNone && reach(r) {
+					next = r
+					break
+				}
+			}
+			if next == nil {
+				break
+			}
+			e.finish(next, strategy.StatusCanceled, ReasonSelfTrade)
+		}
+	}
+	if o.o.STP != strategy.STPCancelOldest {
+		e.finish(o, strategy.StatusCanceled, ReasonSelfTrade)
+		return true
+	}
+	return false
+}
+
+func (e *Exchange) initMatching() {
+	e.mpp = e.cfg.MarketProtectionPct
+	if e.mpp.Sign() <= 0 {
+		e.mpp = DefaultMarketProtectionPct
+	}
+	if e.cfg.NoMarketProtection {
+		e.mpp = decimal.Zero
+	}
+}
+
 // ---- arrival -------------------------------------------------------------------------------
 
 // arrive is an order reaching the exchange after its latency.
@@ -81,34 +148,122 @@ func (e *Exchange) wouldTake(m *market, side feed.Side, key int64) bool {
 	return false
 }
 
+// taking is an order's state while it takes liquidity. A taker is never priced better than the
+// market it found on arrival (floor: the deepest book level it took, or the best opposite quote
+// or last trade when it took none), and market price protection bounds how far from that
+// reference it may go.
+type taking struct {
+	floor    int64 // buy: no fill below; sell: no fill above (price key)
+	hasFloor bool
+	bound    int64 // market price protection: buy: no fill above; sell: no fill below
+	hasBound bool
+	once     bool // takes from the first print after arrival only, then rests (limit) or ends (IOC)
+}
+
+// startTaking fixes a taker's reference on arrival or trigger: the floor its fills may not beat
+// and, for market-priced orders, the market price protection bound.
+func (e *Exchange) startTaking(o *order) {
+	m := o.m
+	o.taking = taking{}
+	ref, ok := m.marketRef(o.o.Side)
+	if !ok {
+		return
+	}
+	buy := o.o.Side == feed.Buy
+	if k, exact, ok := toKey(ref, m.scale); ok {
+		if buy && !exact {
+			k++
+		}
+		o.floor, o.hasFloor = k, true
+	}
+	if e.protect(o) {
+		f := e.mpp.Shift(-2)
+		var b decimal.Decimal
+		if buy {
+			b = ref.Add(ref.Mul(f))
+		} else {
+			b = ref.Sub(ref.Mul(f))
+		}
+		if k, exact, ok := toKey(b, m.scale); ok {
+			if !buy && !exact {
+				k++
+			}
+			o.bound, o.hasBound = k, true
+		}
+	}
+}
+
+// protect reports whether market price protection applies to o: market-priced orders (market,
+// stop-loss, take-profit, trailing-stop) unless the exchange or the order turns it off.
+func (e *Exchange) protect(o *order) bool {
+	return e.mpp.Sign() > 0 && !o.o.NoMPP && marketPriced(o.o.Type)
+}
+
+// beyondBound reports whether a fill at key would break o's price protection.
+func (o *order) beyondBound(key int64) bool {
+	if !o.hasBound {
+		return false
+	}
+	if o.o.Side == feed.Buy {
+		return key > o.bound
+	}
+	return key < o.bound
+}
+
+// noBetter moves a taker's fill price key to its floor when it would beat it.
+func (o *order) noBetter(key int64) int64 {
+	if !o.hasFloor {
+		return key
+	}
+	if o.o.Side == feed.Buy {
+		return max(key, o.floor)
+	}
+	return min(key, o.floor)
+}
+
+// deepen records the deepest level a taker took: later fills are never priced better.
+func (o *order) deepen(key int64) {
+	if !o.hasFloor || (o.o.Side == feed.Buy && key > o.floor) || (o.o.Side == feed.Sell && key < o.floor) {
+		o.floor, o.hasFloor = key, true
+	}
+}
+
 // takeMarket executes a market order (or a triggered stop): walk a usable book now; what the
-// book cannot fill waits for the next trade.
+// book cannot fill is filled only by later prints (awaiting), or cancelled for IOC.
 func (e *Exchange) takeMarket(o *order) {
+	e.startTaking(o)
 	if o.m.bookUsable() {
 		e.walk(o, false)
 		if o.status.Done() {
 			return
 		}
-	}
-	if o.o.TimeInForce == strategy.IOC && o.m.bookUsable() {
-		e.finish(o, strategy.StatusCanceled, ReasonNoFill)
-		return
+		if o.o.TimeInForce == strategy.IOC {
+			e.finish(o, strategy.StatusCanceled, ReasonNoFill)
+			return
+		}
+	} else if o.o.TimeInForce == strategy.IOC {
+		o.once = true
 	}
 	o.m.add(o, inAwaiting)
 }
 
 // placeLimit places a limit order (or a triggered *-limit): it takes what it can if it is
-// marketable, then rests (IOC: is cancelled).
+// marketable, then rests (IOC: is cancelled). Without a book, a limit through the last trade
+// takes from the first print after it arrives and then rests.
 func (e *Exchange) placeLimit(o *order) {
 	m := o.m
 	if e.wouldTake(m, o.o.Side, o.limitKey) {
+		e.startTaking(o)
 		if m.bookUsable() {
 			e.walk(o, true)
 			if o.status.Done() {
 				return
 			}
 		} else {
-			// No book: a limit through the last trade takes at the next trade.
+			o.once = true
+			if e.cfg.Model == Pessimistic {
+				o.floor, o.hasFloor = o.limitKey, true // the worst the limit allows
+			}
 			m.add(o, inAwaiting)
 			return
 		}
@@ -121,11 +276,14 @@ func (e *Exchange) placeLimit(o *order) {
 }
 
 // rest puts a limit order on the account's book, behind the quantity the exchange's book shows
-// at its price (unknown without a usable book: it then fills only from trades through it).
+// at its price. When the book does not show its price (no usable book, or the price lies
+// beyond the levels the subscription shows) the queue is unknown and the order fills only
+// from trades through its price.
 func (e *Exchange) rest(o *order) {
 	m := o.m
 	side := o.o.Side
-	o.queueKnown, o.lateQueue = m.bookUsable(), false
+	o.taking = taking{}
+	o.queueKnown, o.lateQueue = m.inView(side, o.limitKey), false
 	o.queue, o.queue0 = decimal.Zero, decimal.Zero
 	if o.queueKnown {
 		o.queue = m.levelQty(side, o.limitKey)
@@ -138,9 +296,11 @@ func (e *Exchange) rest(o *order) {
 	}
 }
 
-// walk takes liquidity from the book for o, best level first, up to its limit when limited.
-// Each level gives at most what the book shows minus what this account already took there
-// (the pessimistic model sees only its fraction of each level).
+// walk takes liquidity from the book for o, best level first, up to its limit when limited and
+// up to its price protection bound. Each level gives at most what the book shows minus what
+// this account and later prints already took there (the pessimistic model sees only its
+// fraction of each level). A market-priced order that reaches its protection bound has the
+// rest cancelled.
 func (e *Exchange) walk(o *order, limited bool) {
 	m := o.m
 	bs := o.o.Side.Opposite() // book side taken: asks for a buy
@@ -158,6 +318,14 @@ func (e *Exchange) walk(o *order, limited bool) {
 				return
 			}
 		}
+		k, ok := lv.Price.Rescale(m.scale)
+		if !ok {
+			continue // a price off the pair's grid cannot be traded at
+		}
+		if o.beyondBound(k.Mant) {
+			e.finish(o, strategy.StatusCanceled, ReasonPriceProtection)
+			return
+		}
 		avail := lv.Qty.Decimal()
 		if e.cfg.Model == Pessimistic {
 			avail = m.truncLot(avail.Mul(e.frac))
@@ -167,9 +335,18 @@ func (e *Exchange) walk(o *order, limited bool) {
 		if q.Sign() <= 0 {
 			continue
 		}
-		price := lv.Price.Decimal()
-		if k, ok := lv.Price.Rescale(m.scale); ok {
-			price = k.Decimal()
+		if e.stp(o, k.Mant) {
+			return
+		}
+		price := k.Decimal()
+		if e.cfg.Model == Pessimistic {
+			// The adverse model pays its slippage on book levels too, within the limit.
+			if sp, ok := e.slipped(m, price, o.o.Side); ok {
+				price = sp
+			}
+			if limited && ((o.o.Side == feed.Buy && price.Cmp(o.limit) > 0) || (o.o.Side == feed.Sell && price.Cmp(o.limit) < 0)) {
+				price = o.limit
+			}
 		}
 		got := e.fill(o, price, q, strategy.Taker, strategy.Provenance{
 			Model:  "book",
@@ -177,7 +354,8 @@ func (e *Exchange) walk(o *order, limited bool) {
 			Note:   e.modelNote(),
 		})
 		if got.Sign() > 0 {
-			m.consume(bs, lv.Price, got)
+			m.consume(bs, lv, got)
+			o.deepen(k.Mant)
 		}
 	}
 }
@@ -211,8 +389,14 @@ func (e *Exchange) onTrade(pair feed.Pair, t *feed.Trade) {
 	if !e.online(m) {
 		return
 	}
+	// One print fills at most its quantity across all of this account's orders (the
+	// pessimistic model: at most its share), whichever way they use it.
+	e.printLeft = t.Qty
+	if e.cfg.Model == Pessimistic {
+		e.printLeft = m.truncLot(t.Qty.Mul(e.frac))
+	}
 	if len(m.awaiting) > 0 {
-		e.fillAwaiting(m, t)
+		e.fillAwaiting(m, t, p)
 	}
 	switch t.Side {
 	case feed.Sell:
@@ -223,6 +407,11 @@ func (e *Exchange) onTrade(pair feed.Pair, t *feed.Trade) {
 		if len(m.asks) > 0 && !p.lt(m.asks[0].limitKey) {
 			e.matchResting(m, t, p, inAsks)
 		}
+	}
+	// The print took book liquidity: stops it triggers, and takers arriving before the book
+	// says so, see the book after it.
+	if m.bookUsable() && (t.Side == feed.Buy || t.Side == feed.Sell) {
+		m.printedThrough(t.Side, p, t.Qty)
 	}
 	if len(m.trigLE) > 0 && p.le(m.trigLE[0].trigKey) {
 		for _, o := range m.trigLE {
@@ -254,11 +443,11 @@ func (e *Exchange) onTrade(pair feed.Pair, t *feed.Trade) {
 
 // matchResting fills this account's resting orders on one side from one printed trade whose
 // taker was on the other side. Orders are visited best price first, then by time priority;
-// the printed quantity is shared among them, never reused.
+// the printed quantity is shared among them (and with the takers it already filled), never
+// reused.
 func (e *Exchange) matchResting(m *market, t *feed.Trade, p tradeKey, k listKind) {
 	list := m.iterate(k)
 	defer m.sweep()
-	var used decimal.Decimal // printed quantity already given to this account's orders
 	for _, o := range list {
 		through := p.lt(o.limitKey)
 		if k == inAsks {
@@ -280,18 +469,18 @@ func (e *Exchange) matchResting(m *market, t *feed.Trade, p tradeKey, k listKind
 			if (k == inBids && !p.le(o.limitKey-m.tick)) || (k == inAsks && !p.ge(o.limitKey+m.tick)) {
 				continue
 			}
-			q = decimal.Min(rem, m.truncLot(t.Qty.Mul(e.frac)).Sub(used))
+			q = decimal.Min(rem, e.printLeft)
 		default:
 			if through {
 				o.queue = decimal.Zero
-				q = decimal.Min(rem, t.Qty.Sub(used))
+				q = decimal.Min(rem, e.printLeft)
 			} else {
 				if !o.queueKnown {
 					continue // price only touched: with the queue unknown it must trade through
 				}
 				ahead := o.queue
 				o.queue = decimal.Max(decimal.Zero, o.queue.Sub(t.Qty))
-				q = decimal.Min(rem, t.Qty.Sub(ahead).Sub(used))
+				q = decimal.Min(rem, e.printLeft.Sub(ahead))
 			}
 		}
 		q = m.truncLot(q)
@@ -307,50 +496,78 @@ func (e *Exchange) matchResting(m *market, t *feed.Trade, p tradeKey, k listKind
 		} else if o.lateQueue && e.cfg.Model == Conservative {
 			prov.Note = "queue from a later snapshot"
 		}
-		used = used.Add(e.fill(o, o.limit, q, strategy.Maker, prov))
+		got := e.fill(o, o.limit, q, strategy.Maker, prov)
+		if e.cfg.Model != Optimistic {
+			e.printLeft = e.printLeft.Sub(got)
+		}
 	}
 }
 
-// fillAwaiting fills takers waiting for the next trade at this trade's price, moved against
-// them by the slippage and rounded to the tick against them. A limit taker fills no worse
-// than its limit; if the trade is beyond its limit it stops taking and rests.
-func (e *Exchange) fillAwaiting(m *market, t *feed.Trade) {
+// fillAwaiting fills takers waiting for prints: each print fills up to its quantity (shared by
+// all of this account's orders) at its own price, moved against the taker by the slippage,
+// rounded to the tick against it, and never better than the market the taker found (its
+// floor). A limit taker fills no worse than its limit; if the print is beyond its limit it
+// stops taking and rests. A market-priced taker whose fill would break its price protection
+// is cancelled. A taker marked once (a limit, or an IOC, that arrived without a book) takes
+// from this first print only.
+func (e *Exchange) fillAwaiting(m *market, t *feed.Trade, p tradeKey) {
 	list := m.iterate(inAwaiting)
 	defer m.sweep()
 	for _, o := range list {
 		if o.list != inAwaiting || o.noMatchEv == e.evn || e.expiredAt(o, e.now) {
 			continue
 		}
+		if e.printLeft.Sign() <= 0 && !o.once {
+			continue
+		}
 		price, ok := e.slipped(m, t.Price, o.o.Side)
 		if !ok {
 			continue
 		}
-		if o.hasLimit {
-			pk, _, _ := toKey(price, m.scale)
-			if (o.o.Side == feed.Buy && pk > o.limitKey) || (o.o.Side == feed.Sell && pk < o.limitKey) {
-				tk, exact, _ := toKey(t.Price, m.scale)
-				tp := tradeKey{tk, exact}
-				if (o.o.Side == feed.Buy && tp.le(o.limitKey)) || (o.o.Side == feed.Sell && tp.ge(o.limitKey)) {
-					price = o.limit // the trade is within the limit, the slippage is not
-				} else {
-					// The market moved away: it stops taking and rests (IOC: cancelled).
-					m.remove(o)
-					o.noMatchEv = e.evn
-					if o.o.TimeInForce == strategy.IOC {
-						e.finish(o, strategy.StatusCanceled, ReasonIOC)
-					} else {
-						e.rest(o)
-					}
-					continue
-				}
+		pk, _, _ := toKey(price, m.scale)
+		pk = o.noBetter(pk)
+		if o.hasLimit && ((o.o.Side == feed.Buy && pk > o.limitKey) || (o.o.Side == feed.Sell && pk < o.limitKey)) {
+			if (o.o.Side == feed.Buy && p.le(o.limitKey)) || (o.o.Side == feed.Sell && p.ge(o.limitKey)) {
+				pk = o.limitKey // the print is within the limit; the slippage or floor is not
+			} else {
+				// The market moved away: it stops taking and rests (IOC: cancelled).
+				m.remove(o)
+				o.noMatchEv = e.evn
+				e.endTaking(o)
+				continue
 			}
 		}
-		prov := strategy.Provenance{Model: "next-trade", Note: e.slipNote()}
-		if t.ID != 0 {
-			prov.TradeIDs = []uint64{t.ID}
+		if o.beyondBound(pk) {
+			e.finish(o, strategy.StatusCanceled, ReasonPriceProtection)
+			continue
 		}
-		e.fill(o, price, o.o.Qty.Sub(o.filled), strategy.Taker, prov)
+		if e.stp(o, pk) {
+			continue
+		}
+		q := m.truncLot(decimal.Min(o.o.Qty.Sub(o.filled), e.printLeft))
+		if q.Sign() > 0 {
+			prov := strategy.Provenance{Model: "next-trade", Note: e.slipNote()}
+			if t.ID != 0 {
+				prov.TradeIDs = []uint64{t.ID}
+			}
+			got := e.fill(o, fromKey(pk, m.scale), q, strategy.Taker, prov)
+			e.printLeft = e.printLeft.Sub(got)
+		}
+		if o.once && !o.status.Done() {
+			m.remove(o)
+			o.noMatchEv = e.evn
+			e.endTaking(o)
+		}
 	}
+}
+
+// endTaking ends a taker's taking phase: a limit rests, anything else is cancelled (IOC).
+func (e *Exchange) endTaking(o *order) {
+	if o.o.TimeInForce == strategy.IOC || !o.hasLimit {
+		e.finish(o, strategy.StatusCanceled, ReasonIOC)
+		return
+	}
+	e.rest(o)
 }
 
 // slipNote describes the slippage applied to next-trade fills.
@@ -522,28 +739,31 @@ func (e *Exchange) onBook(u *feed.BookUpdate) {
 	}
 	if u.Snapshot {
 		m.bookOK = true
-		m.consumed = m.consumed[:0]
 	}
 	if !m.bookOK {
 		return
 	}
-	m.restated(feed.Buy, u.Bids)
-	m.restated(feed.Sell, u.Asks)
 	if u.Snapshot {
+		m.restateAll()
 		e.requeueAll(m, m.bids, feed.Buy)
 		e.requeueAll(m, m.asks, feed.Sell)
 		return
 	}
-	e.requeue(m, m.bids, u.Bids)
-	e.requeue(m, m.asks, u.Asks)
+	m.restate(feed.Buy, u.Bids)
+	m.restate(feed.Sell, u.Asks)
+	if len(m.bids) > 0 && len(u.Bids) > 0 {
+		e.requeue(m, m.bids, feed.Buy, u.Bids)
+	}
+	if len(m.asks) > 0 && len(u.Asks) > 0 {
+		e.requeue(m, m.asks, feed.Sell, u.Asks)
+	}
 }
 
-// requeue lowers the queue ahead of resting orders at levels an update re-stated: the real
-// orders ahead are all in the book, so the queue ahead can never exceed the level's size.
-func (e *Exchange) requeue(m *market, list []*order, levels []feed.BookLevel) {
-	if len(list) == 0 {
-		return
-	}
+// requeue lowers the queue ahead of resting orders at levels an update re-stated (the real
+// orders ahead are all in the book, so the queue ahead can never exceed the level's size:
+// cancels ahead of the order show up this way), and forgets the queue of an order whose level
+// the update pushed beyond the subscribed depth.
+func (e *Exchange) requeue(m *market, list []*order, side feed.Side, levels []feed.BookLevel) {
 	for i := range levels {
 		k, ok := levels[i].Price.Rescale(m.scale)
 		if !ok {
@@ -557,13 +777,25 @@ func (e *Exchange) requeue(m *market, list []*order, levels []feed.BookLevel) {
 			}
 		}
 	}
+	for _, o := range list {
+		if o.queueKnown && !m.inView(side, o.limitKey) {
+			o.queueKnown, o.lateQueue = false, false
+			o.queue = decimal.Zero
+		}
+	}
 }
 
-// requeueAll bounds every resting order's queue by a new snapshot. An order whose queue was
-// unknown (it started resting without a book) now assumes everything the book shows at its
-// price is ahead of it: the most there can be.
+// requeueAll applies a new snapshot to every resting order's queue. A known queue survives
+// while the snapshot shows its level, bounded by the level's size; an order whose price the
+// snapshot does not show has an unknown queue again. An order whose queue was unknown and whose
+// price the snapshot shows now assumes everything there is ahead of it: the most there can be.
 func (e *Exchange) requeueAll(m *market, list []*order, side feed.Side) {
 	for _, o := range list {
+		if !m.inView(side, o.limitKey) {
+			o.queueKnown, o.lateQueue = false, false
+			o.queue = decimal.Zero
+			continue
+		}
 		if !o.queueKnown {
 			o.queueKnown, o.lateQueue = true, true
 			o.queue = m.levelQty(side, o.limitKey)

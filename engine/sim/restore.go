@@ -39,6 +39,29 @@ type Resume struct {
 	// there, so the account's time never goes backwards across a restart, even when the first
 	// events after it carry older exchange times (a book snapshot of a quiet pair).
 	Now time.Time `json:"now,omitzero"`
+	// Last is the last trade price the account had seen on each pair, in pair order. A taker
+	// arriving after the restart is priced no better than the market it finds (see the
+	// package doc), so a pending market order needs the market as it was; without it, the
+	// first trade after the restart is the reference.
+	Last []LastPrice `json:"last,omitempty"`
+}
+
+// LastPrice is a pair's last trade price.
+type LastPrice struct {
+	Pair  feed.Pair       `json:"pair"`
+	Price decimal.Decimal `json:"price"`
+}
+
+// LastPrices returns the last trade price of every pair the exchange has seen a trade on, in
+// pair order: what Resume.Last wants.
+func (e *Exchange) LastPrices() []LastPrice {
+	var out []LastPrice
+	for _, m := range e.sortedMarkets() {
+		if m.hasLast {
+			out = append(out, LastPrice{Pair: m.pair, Price: m.last})
+		}
+	}
+	return out
 }
 
 // Restore loads open and pending orders from an earlier session into a new exchange, whose
@@ -61,8 +84,9 @@ type Resume struct {
 //   - open limit orders rest at their price with their queue position unknown: they fill
 //     from trades through them until a book snapshot shows what is ahead (then, as for any
 //     order with an unknown queue, everything the book shows at their price is ahead);
-//   - open market orders, and triggered stops, take-profits and trailing stops, wait for the
-//     next trade;
+//   - open market orders, and triggered stops, take-profits and trailing stops, wait for
+//     prints, priced no better than the last price in Resume.Last (the deepest level they took
+//     before the restart is not kept);
 //   - triggered stop-loss-limit and take-profit-limit orders rest at their limit price;
 //   - untriggered stops wait for their trigger; trailing orders start trailing again from
 //     the first trade after the restart (the best price seen before it is not kept), and a
@@ -91,6 +115,15 @@ func (e *Exchange) Restore(r Resume) error {
 		seen[id] = true
 		if e.market(ro.Order.Pair) == nil {
 			return fmt.Errorf("sim: restore: order %s: %w (%s)", id, strategy.ErrUnknownAssetPair, ro.Order.Pair)
+		}
+	}
+	for _, lp := range r.Last {
+		m := e.market(lp.Pair)
+		if m == nil {
+			continue // a pair no longer traded: nothing can need its price
+		}
+		if k, exact, ok := toKey(lp.Price, m.scale); ok && k > 0 {
+			m.last, m.lastKey, m.hasLast = lp.Price, tradeKey{k: k, exact: exact}, true
 		}
 	}
 	e.nids = r.IDsIssued
@@ -144,6 +177,7 @@ func (e *Exchange) place(o *order, triggered bool) {
 	sell := o.o.Side == feed.Sell
 	switch o.o.Type {
 	case strategy.Market:
+		e.startTaking(o)
 		m.add(o, inAwaiting)
 	case strategy.Limit:
 		e.rest(o)
@@ -151,6 +185,7 @@ func (e *Exchange) place(o *order, triggered bool) {
 		switch {
 		case triggered && (o.o.Type == strategy.StopLoss || o.o.Type == strategy.TakeProfit):
 			o.triggered = true
+			e.startTaking(o)
 			m.add(o, inAwaiting)
 		case triggered:
 			o.triggered = true
@@ -164,6 +199,7 @@ func (e *Exchange) place(o *order, triggered bool) {
 	case strategy.TrailingStop:
 		if triggered {
 			o.triggered = true
+			e.startTaking(o)
 			m.add(o, inAwaiting)
 			return
 		}

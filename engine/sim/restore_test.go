@@ -24,7 +24,7 @@ func restoreLookup(p feed.Pair) (*feed.PairInfo, bool) {
 // what has filled, through JSON as it is stored.
 func resumeOf(t *testing.T, e *Exchange, submitted map[strategy.OrderID]time.Time) (ledger.Snapshot, Resume) {
 	t.Helper()
-	r := Resume{IDsIssued: e.nids}
+	r := Resume{IDsIssued: e.nids, Last: e.LastPrices()}
 	for _, o := range e.live {
 		r.Orders = append(r.Orders, RestoredOrder{Order: o.o, Status: o.status, Filled: o.filled, Cost: o.cost, Fees: o.fees, Triggered: o.triggered, Seq: o.seq, Submitted: submitted[o.o.ID]})
 	}

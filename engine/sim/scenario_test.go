@@ -26,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of the scenari
 //	pair BTC/USD [pd=1 lot=8 cost=5 tick=0.1 ordermin=0.0001 costmin=0.5 status=online]
 //	config [model=default|optimistic|pessimistic] [latency=50ms] [jitter=0] [seed=1]
 //	       [slippage=BPS] [fraction=0.5] [feevolume=USD] [maker=PCT taker=PCT] [depth=N] [strictlot]
+//	       [mpp=PCT] [nompp] [pslip=BPS]
 //	balance ASSET AMOUNT
 //
 // Market events advance the clock by 1ms, or by +DUR when given, then go to OnEvent:
@@ -41,7 +42,8 @@ var update = flag.Bool("update", false, "rewrite the golden files of the scenari
 // Requests are made at the current clock, as if by a strategy handling the last event:
 //
 //	submit NAME buy|sell TYPE QTY [@ PRICE] [price2=P] [postonly] [ioc] [gtd=+DUR]
-//	       [pct] [close=TYPE@PRICE[/PRICE2]] [userref=N] [pair=P]
+//	       [pct] [nompp] [stp=cancel-newest|cancel-oldest|cancel-both]
+//	       [close=TYPE@PRICE[/PRICE2]] [userref=N] [pair=P]
 //	cancel NAME | cancelall | amend NAME [qty=Q] [price=P] [trigger=P]
 //	show                                                    (balances, positions, orders)
 //
@@ -282,10 +284,14 @@ func (s *scenario) do(f []string) error {
 			return fmt.Errorf("config after the exchange was built")
 		}
 		for _, p := range pos {
-			if p != "strictlot" {
+			switch p {
+			case "strictlot":
+				s.cfg.StrictLot = true
+			case "nompp":
+				s.cfg.NoMarketProtection = true
+			default:
 				return fmt.Errorf("config: unknown flag %q", p)
 			}
-			s.cfg.StrictLot = true
 		}
 		for k, v := range kv { // independent fields
 			var err error
@@ -310,6 +316,10 @@ func (s *scenario) do(f []string) error {
 				s.cfg.FeeOverride, s.cfg.TakerFee = true, dd(v)
 			case "depth":
 				s.cfg.BookDepth, err = strconv.Atoi(v)
+			case "mpp":
+				s.cfg.MarketProtectionPct = dd(v)
+			case "pslip":
+				s.cfg.PessimisticSlippageBps = dd(v)
 			default:
 				return fmt.Errorf("config: unknown key %q", k)
 			}
@@ -481,6 +491,8 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 			o.TimeInForce = strategy.IOC
 		case "pct":
 			o.Offset = strategy.OffsetPercent
+		case "nompp":
+			o.NoMPP = true
 		default:
 			return fmt.Errorf("submit: unknown word %q", rest[i])
 		}
@@ -511,6 +523,17 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 				c.Price2 = dd(p2)
 			}
 			o.Close = c
+		case "stp":
+			switch v {
+			case "cancel-newest":
+				o.STP = strategy.STPCancelNewest
+			case "cancel-oldest":
+				o.STP = strategy.STPCancelOldest
+			case "cancel-both":
+				o.STP = strategy.STPCancelBoth
+			default:
+				return fmt.Errorf("submit: unknown stp %q", v)
+			}
 		case "pair":
 		default:
 			return fmt.Errorf("submit: unknown key %q", k)
