@@ -14,7 +14,10 @@
 // or zero event time counts as the latest time seen.
 //
 // Every request (submit, cancel, amend, cancel-all) reaches the exchange Config.Latency after
-// it is made (default 50 ms), plus a seeded random jitter in [0, Config.Jitter]. Requests
+// it is made (default 50 ms), plus a seeded random jitter in [0, Config.Jitter], and always
+// strictly after the instant it was made: events with the same time belong to the sweep the
+// strategy was reacting to (Kraken stamps all trades of one taker order alike), so even
+// without latency a request cannot trade on them. Requests
 // arrive in the order they were made, as on one connection. Until it arrives an order is
 // "pending": it cannot fill, and a cancel does not stop fills that happen before the cancel
 // arrives.
@@ -64,30 +67,57 @@
 //     quantity;
 //   - a trade exactly at its price fills it only after the queue ahead of it has traded. The
 //     queue ahead is the book's quantity at that price when the order started resting; trades
-//     at the price reduce it, and a book update showing less at that price lowers it (the
-//     orders ahead are in the book, so the queue cannot exceed it). With no usable book the
-//     queue is unknown and the order must be traded through, until a book snapshot arrives:
-//     then everything the book shows at its price is assumed to be ahead of it;
-//   - one printed trade is shared among this account's orders, best price first, then in
-//     arrival order; the same printed quantity never fills two orders.
+//     at the price reduce it, and a book message showing less at that price lowers it (the
+//     orders ahead are in the book, so the queue cannot exceed it: cancels ahead show up this
+//     way). The queue is known only while the book shows the order's price: with no usable
+//     book, or a price beyond the deepest level the subscription shows (a full-depth side),
+//     the queue is unknown and the order must be traded through. A known queue survives a
+//     re-snapshot that still shows its level; a snapshot or update that pushes the level out
+//     of view makes it unknown again. An unknown queue whose price a snapshot shows again
+//     assumes everything the book shows there is ahead of it;
+//   - one printed trade is shared among this account's orders (resting ones and takers
+//     waiting for prints), best price first, then in arrival order; the same printed quantity
+//     never fills two orders.
 //
 // Resting fills pay the maker fee.
 //
 // # Fills: taking liquidity (taker)
 //
 // A market order, a limit order priced through the market on arrival, and a triggered stop
-// take liquidity:
+// take liquidity. Liquidity is never invented: a taker fills only from quantity the book showed
+// or that was printed after it arrived.
 //
-//   - with a usable book (a snapshot applied, no error or gap since) they walk it best level
-//     first, up to the limit price if any, one fill per level at the level's price. What this
-//     account takes from a level is remembered until a book message re-states that level, so
-//     the same liquidity is not taken twice. A limit's remainder then rests (an IOC order's
-//     is cancelled); a market order's remainder waits for the next trade;
-//   - without a usable book they fill at the price of the next trade on the pair after they
-//     arrived (whatever its side), moved against them by Config.SlippageBps and rounded to the
-//     tick against them, for their whole remaining quantity. A limit order fills no worse than
-//     its limit; if that next trade is beyond its limit it stops taking and rests. Without a
-//     book, "priced through the market" means strictly through the last trade price.
+//   - With a usable book (a snapshot applied, no error or gap since) it walks it best level
+//     first, up to the limit price if any, one fill per level at the level's price. A level
+//     gives what the book shows minus what this account already took there and what prints
+//     took since the book last re-stated it. This account's consumption is kept until the book
+//     shows the level at or below what the account left there (a message re-stating the old
+//     size does not bring it back); a print's consumption until the book re-states the level
+//     (Kraken's trade and book channels are not ordered with each other, so a book message
+//     may already include the print: then the level is briefly under-counted, never
+//     over-counted). A limit's remainder then rests (an IOC order's is cancelled); a market
+//     order's remainder waits for prints.
+//   - Waiting for prints, each later print on the pair (whatever its side) fills it up to the
+//     print's quantity (shared by this account's orders), at the print's price moved against
+//     it by Config.SlippageBps, rounded to the tick against it, and never better than the
+//     market the order found: the deepest level it took, else the best opposite quote (book
+//     or ticker), else the last trade, at arrival. A limit fills no worse than its limit; a
+//     print beyond the limit ends its taking and it rests.
+//   - Without a usable book, a market order waits for prints as above; a limit order through
+//     the last trade ("priced through the market" without a book) and an IOC market order
+//     take from the first print after arrival only; then the limit rests with an unknown queue
+//     and the IOC remainder is cancelled.
+//   - Market price protection: a market-priced order (market, stop-loss, take-profit,
+//     trailing-stop) never fills further than Config.MarketProtectionPct (default 1%, an
+//     assumption: Kraken does not publish its threshold) from the price it found on arrival or
+//     trigger; when its next fill would, the rest is cancelled ("market price protection").
+//     strategy.Order.NoMPP or Config.NoMarketProtection turn it off.
+//   - Self-trade prevention: before a taker fills at a price that reaches one of this
+//     account's resting orders on the other side, strategy.Order.STP applies: cancel-newest
+//     (Kraken's default) cancels the taker, cancel-oldest the resting orders it reaches,
+//     cancel-both both ("self trade prevented"). The public book does not contain this
+//     account's orders, so the check is on price alone (the queue ahead of the resting order
+//     at its price is not credited to the taker).
 //
 // Taker fills pay the taker fee.
 //
@@ -103,19 +133,32 @@
 // price, not the trigger. A *-limit stop becomes a limit order at Price2 (a trailing-stop-limit
 // at its trigger level minus Price2 for a sell, plus for a buy, rounded to the tick away from
 // the trigger) that takes if marketable and otherwise rests. A stop never fills as a maker
-// from the trade that triggered it.
+// from the trade that triggered it, and it executes against the book after that trade's
+// effect: the liquidity the triggering print took is not available to it.
 //
 // # Fill models
 //
-// Config.Model changes the fill rules so that reports can show the band of PnL that fill
-// assumptions alone explain: Optimistic fills a resting order completely as soon as a trade
-// touches its price (no queue, no printed-quantity cap) and uses no slippage. Pessimistic
-// fills a resting order only from trades at least one tick through it and for at most
-// Config.PessimisticFraction (default one half) of each print; when taking it sees only that
-// fraction of each book level; and it doubles the slippage. Every fill names its model and
-// evidence in strategy.Provenance: "default", "optimistic" or "pessimistic" for resting
-// fills (with the trade id and the queue ahead at acceptance), "book" for book walks (with
-// the level), "next-trade" for next-trade fills (with the trade id and the slippage).
+// Config.Model changes the fill rules so that reports can show the range of results that fill
+// assumptions alone explain. Optimistic relaxes the rules and says so: it fills a resting
+// order completely as soon as a trade touches its price (no queue, no printed-quantity cap)
+// and uses no slippage. Pessimistic is adverse on every axis: a resting order fills only from
+// trades at least one tick through it; this account gets at most Config.PessimisticFraction
+// (default one half) of each print, across all its orders; when taking it sees only that
+// fraction of each book level, pays 2 × Config.SlippageBps + Config.PessimisticSlippageBps
+// (default 5 bp) on every taker fill (book walks included, within a limit), a limit taking
+// without a book fills at its limit, and every request takes the worst-case latency
+// (Latency + Jitter). For a strategy that only takes and whose orders fill completely,
+// pessimistic ≤ default ≤ optimistic in PnL (a property test holds it to that); with makers
+// or partial fills the models can rank either way, so reports show a range, not an order.
+// Every fill names its model and evidence in strategy.Provenance: "default", "optimistic" or
+// "pessimistic" for resting fills (with the trade id and the queue ahead at acceptance),
+// "book" for book walks (with the level), "next-trade" for fills from prints (with the trade
+// id and the slippage).
+//
+// Accounts are independent: each exchange keeps its own copy of the book and its own
+// consumption, as separate Kraken accounts would not see each other's paper orders. Sharing
+// consumption between strategies would make one account's fills depend on the others' and
+// on the order the engine's parallel workers reach an event, so it is not offered.
 //
 // # Order types and flags
 //
