@@ -516,7 +516,7 @@ func (s *sweeper) trial(ctx context.Context, slot int, t Trial) TrialResult {
 	}
 	eres, err := engine.Run(ctx, engine.Config{
 		Sources: []feed.Source{src}, Instances: []engine.Instance{in}, Pairs: pairs.Lookup,
-		Mode: engine.Backtest, EquityInterval: s.c.EquityInterval, Recorder: collectorRecorder{col},
+		Mode: engine.Backtest, EquityInterval: s.c.EquityInterval, Recorder: col,
 	})
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
@@ -541,12 +541,6 @@ func (s *sweeper) trial(ctx context.Context, slot int, t Trial) TrialResult {
 	r.Metric = metricOf(&sum, s.metric)
 	return r
 }
-
-// collectorRecorder feeds one instance's records to its collector (one instance per trial:
-// records arrive from one goroutine).
-type collectorRecorder struct{ c *report.Collector }
-
-func (r collectorRecorder) Record(rec *engine.Record) { r.c.Record(rec) }
 
 // metricOf returns the ranking metric of a summary (NaN when undefined).
 func metricOf(s *report.Strategy, metric string) float64 {

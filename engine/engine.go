@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/engine/ledger"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/engine/sim"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
-	"github.com/shopspring/decimal"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 )
@@ -34,14 +34,8 @@ const (
 	DefaultQueue          = 8192    // backtest: events queued per worker before the sequencer waits
 	DefaultLagWarn        = 10_000  // live: backlog (events) at which a worker is reported
 	DefaultLagLimit       = 200_000 // live: backlog at which a worker is stopped
-	DefaultEquityInterval = time.Minute
+	DefaultEquityInterval = record.DefaultEquityInterval
 )
-
-// Deposit is a starting balance.
-type Deposit struct {
-	Asset  string
-	Amount decimal.Decimal
-}
 
 // Instance is one strategy instance: a strategy, the pairs it trades and its own simulated
 // account.
@@ -92,22 +86,6 @@ type Result struct {
 	Instances []InstanceResult
 }
 
-// InstanceResult is one instance's final state.
-type InstanceResult struct {
-	Name      string
-	Events    uint64 // events delivered to the instance's account
-	Orders    uint64 // orders accepted
-	Rejects   uint64 // orders rejected
-	Fills     uint64
-	Fault     error // why the instance stopped early; nil if it ran to the end
-	Balances  []strategy.Balance
-	Positions []strategy.Position
-	Equity    decimal.Decimal
-	EquityOK  bool // false when some balance had no price to value it
-	Start     time.Time
-	End       time.Time
-}
-
 // ErrLagging is wrapped by the fault of a live instance stopped for falling behind.
 var ErrLagging = errors.New("engine: strategy fell too far behind the feed")
 
@@ -151,7 +129,7 @@ func newEngine(cfg Config) (*engine, error) {
 		cfg.EquityInterval = DefaultEquityInterval
 	}
 	if cfg.Recorder == nil {
-		cfg.Recorder = discard{}
+		cfg.Recorder = record.Discard
 	}
 	if cfg.Pairs == nil {
 		return nil, errors.New("engine: Config.Pairs is required")

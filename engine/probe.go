@@ -1,6 +1,10 @@
 package engine
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/papertrade/papertrade/engine/record"
+)
 
 // Probe reads a running engine's per-instance state from another goroutine: give one to
 // Config.Probe, then call Backlog while Run runs (a metrics scrape, the dashboard). Before
@@ -11,12 +15,8 @@ type Probe struct {
 	workers []*worker
 }
 
-// Backlog is one instance's queue: events sequenced but not yet processed by its worker.
-type Backlog struct {
-	Instance string
-	Events   int
-	Stopped  bool // the instance faulted or was stopped for lagging
-}
+// Backlog is record.Backlog: one instance's queue.
+type Backlog = record.Backlog
 
 func (p *Probe) attach(ws []*worker) {
 	p.mu.Lock()

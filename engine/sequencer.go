@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
-	"github.com/papertrade/papertrade/strategy/indicator"
+	"github.com/papertrade/papertrade/feed/candle"
 )
 
 // sequencer turns the sources' batches into the run's single ordered stream: it stamps every
@@ -26,14 +26,14 @@ type part struct {
 }
 
 type candleSeries struct {
-	b   *indicator.CandleBuilder
+	b   *candle.Builder
 	end time.Time // end of the forming candle; zero when none
 }
 
 func newSequencer(keys []candleKey) *sequencer {
 	s := &sequencer{byPair: make(map[feed.Pair][]*candleSeries)}
 	for _, k := range sortCandleKeys(keys) {
-		cs := &candleSeries{b: indicator.NewCandleBuilder(k.pair, k.interval)}
+		cs := &candleSeries{b: candle.New(k.pair, k.interval)}
 		s.builders = append(s.builders, cs)
 		s.byPair[k.pair] = append(s.byPair[k.pair], cs)
 	}

@@ -63,7 +63,7 @@ type Starter interface {
 //
 // CandleIntervals is called once, after the factory and before OnStart; it lists the
 // intervals wanted (each at least one second; duplicates are ignored). For every configured
-// pair and interval the engine builds candles from trades (indicator.CandleBuilder: aligned
+// pair and interval the engine builds candles from trades (candle.Builder in feed/candle: aligned
 // to the Unix epoch, intervals with no trades are skipped) and calls OnCandle with each
 // candle once it has closed: never before event time reaches Candle.End(), and at the latest
 // before the first trade of that pair at or after Candle.End(). Candles closed by the same

@@ -24,6 +24,7 @@ import (
 	"github.com/papertrade/papertrade/engine/dashboard"
 	"github.com/papertrade/papertrade/engine/journal"
 	"github.com/papertrade/papertrade/engine/metrics"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/engine/report"
 	"github.com/papertrade/papertrade/engine/session"
 	"github.com/papertrade/papertrade/feed"
@@ -481,7 +482,7 @@ func runSession(ctx context.Context, a *app, sp sessionSpec) (*sessionResult, er
 	})
 	mets.SetProbe(&probe)
 
-	rec := recorders{jr, hub, mets, collectorRecorder(collectors)}
+	rec := record.Multi(jr, hub, mets, collectorRecorder(collectors))
 
 	// The run: its context ends on Ctrl-C, --duration or a journal failure; the servers and
 	// the status line live until the results are written.
@@ -598,15 +599,6 @@ func runSession(ctx context.Context, a *app, sp sessionSpec) (*sessionResult, er
 		return out, errors.Join(errs...)
 	}
 	return out, nil
-}
-
-// recorders sends every record to each recorder in turn.
-type recorders []engine.Recorder
-
-func (rs recorders) Record(r *engine.Record) {
-	for _, x := range rs {
-		x.Record(r)
-	}
 }
 
 // collectorRecorder routes records to their instance's report collector.

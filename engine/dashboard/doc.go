@@ -3,7 +3,7 @@
 // message, gaps, book checksum state, worker backlog) and a price chart with the fills
 // marked.
 //
-// A Hub collects the state: it is an engine.Recorder (records update the accounts it shows)
+// A Hub collects the state: it is an record.Recorder (records update the accounts it shows)
 // and Observe takes the engine's event batches (prices, gaps). Both only take a short lock;
 // nothing waits for a browser. A Server serves the embedded page (go:embed; TradingView
 // Lightweight Charts is vendored under static/vendor with its Apache-2.0 licence, nothing is

@@ -7,8 +7,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/ledger"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
 )
@@ -28,7 +28,7 @@ type Instance struct {
 	Pairs    []feed.Pair
 	Currency string
 	// Deposits are the starting balances (see Hub.Resume for a restored account).
-	Deposits []engine.Deposit
+	Deposits []record.Deposit
 }
 
 // Health is the feed's state, as a provider reports it on every push.
@@ -57,7 +57,7 @@ type Backlog struct {
 }
 
 // Hub keeps what the dashboard shows, fed by the engine's records (it is an
-// engine.Recorder) and by the event stream (Observe). Both are cheap and never block on the
+// record.Recorder) and by the event stream (Observe). Both are cheap and never block on the
 // browsers: a page reads the hub on its own schedule. It is safe for concurrent use.
 type Hub struct {
 	mu       sync.Mutex
@@ -221,8 +221,8 @@ func (h *Hub) SetHealth(f func() Health) {
 	h.mu.Unlock()
 }
 
-// Record implements engine.Recorder.
-func (h *Hub) Record(r *engine.Record) {
+// Record implements record.Recorder.
+func (h *Hub) Record(r *record.Record) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st := h.inst[r.Instance]
@@ -231,7 +231,7 @@ func (h *Hub) Record(r *engine.Record) {
 	}
 	h.version++
 	switch r.Kind {
-	case engine.RecordOrder:
+	case record.KindOrder:
 		u := &r.Order
 		id := u.Order.ID
 		switch {
@@ -259,7 +259,7 @@ func (h *Hub) Record(r *engine.Record) {
 		}
 		*row = orderRow{ID: string(id), Pair: string(o.Pair), Side: o.Side.String(), Type: o.Type.String(), Qty: o.Qty.String(),
 			Price: price.String(), Filled: u.Filled.String(), Status: u.Status.String()}
-	case engine.RecordFill:
+	case record.KindFill:
 		f := &r.Fill
 		st.fills++
 		base, quote := f.Pair.Base(), f.Pair.Quote()
@@ -274,7 +274,7 @@ func (h *Hub) Record(r *engine.Record) {
 			h.fills = slices.Delete(h.fills, 0, drop)
 			h.fillBase += drop
 		}
-	case engine.RecordEquity:
+	case record.KindEquity:
 		if !st.hasLast {
 			st.first = r.Equity
 		}
@@ -284,11 +284,11 @@ func (h *Hub) Record(r *engine.Record) {
 			v, _ := r.Equity.Div(st.first).Sub(decimal.NewFromInt(1)).Shift(2).Float64()
 			st.equity.add(r.Time, v)
 		}
-	case engine.RecordFault:
+	case record.KindFault:
 		if r.Err != nil {
 			st.fault = r.Err.Error()
 		}
-	case engine.RecordLag:
+	case record.KindLag:
 		if r.Err != nil {
 			st.lag = r.Err.Error()
 		}

@@ -7,7 +7,7 @@
 //
 // # Writing
 //
-// A Journal implements engine.Recorder. Record copies the record into a bounded queue and
+// A Journal implements record.Recorder. Record copies the record into a bounded queue and
 // returns; one writer goroutine, owned by the Journal, drains the queue and commits what it
 // gathers in one transaction: after the first record it lingers Options.Linger (20 ms by
 // default) for more, up to Options.MaxBatch, so a busy session makes few large transactions

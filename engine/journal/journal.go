@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
 )
@@ -100,7 +100,7 @@ const (
 
 type item struct {
 	kind itemKind
-	rec  engine.Record
+	rec  record.Record
 	gap  gapRow
 	done chan struct{}
 }
@@ -197,9 +197,9 @@ func (j *Journal) Session() int64 { return j.session }
 // Reader returns a reader over this journal's file (sharing its connections).
 func (j *Journal) Reader() *Reader { return j.read }
 
-// Record implements engine.Recorder: it queues a copy of r for the writer. It waits only when
+// Record implements record.Recorder: it queues a copy of r for the writer. It waits only when
 // the queue is full (see the package documentation's buffer policy).
-func (j *Journal) Record(r *engine.Record) {
+func (j *Journal) Record(r *record.Record) {
 	it := &item{kind: itemRecord, rec: *r}
 	j.enqueue(it)
 }
@@ -315,7 +315,7 @@ func (j *Journal) Stats() Stats {
 
 // Close commits everything queued, marks the session closed, and closes the file. It returns
 // the writer's error, if it failed. Close must be called after the engine has stopped calling
-// Record (after engine.Run returns); it is idempotent.
+// Record (after the engine run returns); it is idempotent.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	if j.closed {
@@ -506,7 +506,7 @@ func (w *writer) commit(batch []*item) error {
 			if err := w.record(ctx, tx, &it.rec); err != nil {
 				return err
 			}
-			if it.rec.Kind == engine.RecordFill {
+			if it.rec.Kind == record.KindFill {
 				fills++
 			}
 		}
@@ -557,11 +557,11 @@ func (w *writer) touch() error {
 	return nil
 }
 
-func (w *writer) record(ctx context.Context, tx *sql.Tx, r *engine.Record) error {
+func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error {
 	j := w.j
 	ns := nsOf(r.Time)
 	switch r.Kind {
-	case engine.RecordOrder:
+	case record.KindOrder:
 		u := &r.Order
 		o := &u.Order
 		detail, err := json.Marshal(o)
@@ -575,7 +575,7 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *engine.Record) error
 		if err != nil {
 			return fmt.Errorf("order: %w", err)
 		}
-	case engine.RecordFill:
+	case record.KindFill:
 		f := &r.Fill
 		prov, err := encodeProvenance(&f.Provenance)
 		if err != nil {
@@ -611,11 +611,11 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *engine.Record) error
 				return fmt.Errorf("balance: %w", err)
 			}
 		}
-	case engine.RecordEquity:
+	case record.KindEquity:
 		if _, err := w.stmt(ctx, tx, insEquity).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns, r.Equity.String()); err != nil {
 			return fmt.Errorf("equity: %w", err)
 		}
-	case engine.RecordFault, engine.RecordLag:
+	case record.KindFault, record.KindLag:
 		msg := ""
 		if r.Err != nil {
 			msg = r.Err.Error()
@@ -680,7 +680,7 @@ func nullNS(ns int64) any {
 	return ns
 }
 
-var _ engine.Recorder = (*Journal)(nil)
+var _ record.Recorder = (*Journal)(nil)
 
 // provJSON is strategy.Provenance as stored: book levels keep their wire text (feed.Fixed has
 // no JSON decoding of its own).

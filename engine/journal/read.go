@@ -12,7 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
 )
@@ -162,14 +162,14 @@ func (r *Reader) sessions(ctx context.Context, id int64) ([]*SessionInfo, error)
 // Records rebuilds the engine records of one session (0: every session) in the order they
 // were made: order updates, fills, equity samples, faults and lag reports. instance filters
 // by instance ("" for all).
-func (r *Reader) Records(ctx context.Context, session int64, instance string) ([]engine.Record, error) {
+func (r *Reader) Records(ctx context.Context, session int64, instance string) ([]record.Record, error) {
 	type keyed struct {
 		session, rec int64
-		r            engine.Record
+		r            record.Record
 	}
 	var all []keyed
 	where, args := filter(session, instance)
-	fail := func(err error) ([]engine.Record, error) {
+	fail := func(err error) ([]record.Record, error) {
 		return nil, fmt.Errorf("journal: %s: records: %w", r.path, err)
 	}
 
@@ -184,7 +184,7 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 		if err := rows.Scan(&k.session, &k.rec, &k.r.Instance, &seq, &tns, &status, &k.r.Order.Reason, &filled, &avg, &fee, &uns, &detail); err != nil {
 			return err
 		}
-		k.r.Kind, k.r.Seq, k.r.Time = engine.RecordOrder, uint64(seq), timeOf(tns)
+		k.r.Kind, k.r.Seq, k.r.Time = record.KindOrder, uint64(seq), timeOf(tns)
 		u := &k.r.Order
 		var err error
 		if u.Status, err = parseStatus(status); err != nil {
@@ -215,7 +215,7 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 		if err := rows.Scan(&k.session, &k.rec, &k.r.Instance, &seq, &tns, &fns, &oid, &uref, &pair, &side, &price, &qty, &fee, &f.FeeAsset, &liq, &prov); err != nil {
 			return err
 		}
-		k.r.Kind, k.r.Seq, k.r.Time = engine.RecordFill, uint64(seq), timeOf(tns)
+		k.r.Kind, k.r.Seq, k.r.Time = record.KindFill, uint64(seq), timeOf(tns)
 		f.OrderID, f.UserRef, f.Pair, f.Time, f.Seq = strategy.OrderID(oid), int32(uref), feed.Pair(pair), timeOf(fns), uint64(seq)
 		var err error
 		if f.Side, err = feed.ParseSide(side); err != nil {
@@ -250,7 +250,7 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 		if err := rows.Scan(&k.session, &k.rec, &k.r.Instance, &seq, &tns, &eq); err != nil {
 			return err
 		}
-		k.r.Kind, k.r.Seq, k.r.Time = engine.RecordEquity, uint64(seq), timeOf(tns)
+		k.r.Kind, k.r.Seq, k.r.Time = record.KindEquity, uint64(seq), timeOf(tns)
 		all = append(all, k)
 		return decs([]*decimal.Decimal{&all[len(all)-1].r.Equity}, eq)
 	})
@@ -268,9 +268,9 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 		if err := rows.Scan(&k.session, &k.rec, &k.r.Instance, &seq, &tns, &kind, &msg); err != nil {
 			return err
 		}
-		k.r.Kind, k.r.Seq, k.r.Time = engine.RecordFault, uint64(seq), timeOf(tns)
-		if kind == engine.RecordLag.String() {
-			k.r.Kind = engine.RecordLag
+		k.r.Kind, k.r.Seq, k.r.Time = record.KindFault, uint64(seq), timeOf(tns)
+		if kind == record.KindLag.String() {
+			k.r.Kind = record.KindLag
 		}
 		k.r.Err = errors.New(msg)
 		all = append(all, k)
@@ -285,7 +285,7 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 		}
 		return cmpInt(a.rec, b.rec)
 	})
-	out := make([]engine.Record, len(all))
+	out := make([]record.Record, len(all))
 	for i := range all {
 		out[i] = all[i].r
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/ledger"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/engine/sim"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
@@ -54,7 +54,7 @@ type InstanceConfig struct {
 	Type     string
 	Seed     uint64 // its simulator's seed (order ids derive from it)
 	Currency string // account currency
-	Deposits []engine.Deposit
+	Deposits []record.Deposit
 }
 
 // InstanceState is an instance's account as a new session resumes it.

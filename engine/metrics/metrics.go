@@ -3,7 +3,7 @@
 // listener.
 //
 // Counters the engine produces one by one (orders, fills, rejects, faults, equity, events
-// seen, feed lag) are updated as they happen, through Record (an engine.Recorder) and Observe
+// seen, feed lag) are updated as they happen, through Record (an record.Recorder) and Observe
 // (the event batches); counters other components already keep (the feed client's frames,
 // reconnects, gaps and checksum mismatches, the workers' backlogs, the journal's queue) are
 // read from their providers at scrape time, so they cost nothing between scrapes.
@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
 )
@@ -58,7 +58,7 @@ type Metrics struct {
 	mu      sync.Mutex
 	feed    func() Feed
 	journal func() Journal
-	probe   *engine.Probe
+	probe   BacklogReader
 	now     func() time.Time
 }
 
@@ -97,29 +97,35 @@ func (m *Metrics) SetJournal(f func() Journal) {
 	m.mu.Unlock()
 }
 
+// BacklogReader reads a running engine's per-instance backlog from another goroutine
+// (*engine.Probe). It is an interface so that metrics does not link the engine.
+type BacklogReader interface {
+	Backlog() []record.Backlog
+}
+
 // SetProbe sets the engine probe whose per-instance backlog is read at scrape time.
-func (m *Metrics) SetProbe(p *engine.Probe) {
+func (m *Metrics) SetProbe(p BacklogReader) {
 	m.mu.Lock()
 	m.probe = p
 	m.mu.Unlock()
 }
 
-// Record implements engine.Recorder.
-func (m *Metrics) Record(r *engine.Record) {
+// Record implements record.Recorder.
+func (m *Metrics) Record(r *record.Record) {
 	switch r.Kind {
-	case engine.RecordOrder:
+	case record.KindOrder:
 		switch {
 		case r.Order.Status == strategy.StatusRejected:
 			m.rejects.WithLabelValues(r.Instance).Inc()
 		case r.Order.Status == strategy.StatusPending && r.Order.Reason == "":
 			m.orders.WithLabelValues(r.Instance).Inc()
 		}
-	case engine.RecordFill:
+	case record.KindFill:
 		m.fills.WithLabelValues(r.Instance, string(r.Fill.Pair), r.Fill.Liquidity.String()).Inc()
-	case engine.RecordEquity:
+	case record.KindEquity:
 		v, _ := r.Equity.Float64()
 		m.equity.WithLabelValues(r.Instance).Set(v)
-	case engine.RecordFault, engine.RecordLag:
+	case record.KindFault, record.KindLag:
 		m.faults.WithLabelValues(r.Instance, r.Kind.String()).Inc()
 	}
 }
@@ -214,4 +220,4 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-var _ engine.Recorder = (*Metrics)(nil)
+var _ record.Recorder = (*Metrics)(nil)

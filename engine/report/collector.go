@@ -6,7 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
 )
@@ -20,7 +20,7 @@ type Instance struct {
 	Pairs           []feed.Pair
 	AccountCurrency string
 	FillModel       string
-	InitialBalances []engine.Deposit
+	InitialBalances []record.Deposit
 	// EquityInterval is the engine's equity sampling interval: the period of the returns
 	// Sharpe and Sortino are computed on.
 	EquityInterval time.Duration
@@ -104,7 +104,7 @@ func (c *Collector) pair(p feed.Pair) *pairAcc {
 }
 
 // Record consumes one record; records of other instances must not be passed.
-func (c *Collector) Record(r *engine.Record) {
+func (c *Collector) Record(r *record.Record) {
 	if !r.Time.IsZero() {
 		if c.first.IsZero() {
 			c.first = r.Time
@@ -112,7 +112,7 @@ func (c *Collector) Record(r *engine.Record) {
 		c.last = r.Time
 	}
 	switch r.Kind {
-	case engine.RecordEquity:
+	case record.KindEquity:
 		if r.Time.IsZero() {
 			return // an event without time (a v2 book snapshot) came first: no time to plot
 		}
@@ -122,9 +122,9 @@ func (c *Collector) Record(r *engine.Record) {
 			return
 		}
 		c.equity = append(c.equity, EquityPoint{Time: r.Time, Equity: r.Equity})
-	case engine.RecordFill:
+	case record.KindFill:
 		c.fill(&r.Fill)
-	case engine.RecordOrder:
+	case record.KindOrder:
 		u := &r.Order
 		switch {
 		case u.Status == strategy.StatusRejected:
@@ -137,7 +137,7 @@ func (c *Collector) Record(r *engine.Record) {
 		default:
 			c.live[u.Order.ID] = struct{}{}
 		}
-	case engine.RecordFault:
+	case record.KindFault:
 		if r.Err != nil {
 			c.faultMsg = r.Err.Error()
 		}

@@ -5,7 +5,7 @@
 //
 // # Flow
 //
-// A Collector per instance consumes that instance's engine.Records as they arrive (from a
+// A Collector per instance consumes that instance's record.Records as they arrive (from a
 // streaming sink in a backtest, from the journal live) and keeps only what the metrics and
 // charts need — equity samples, per-pair accumulators, closed round trips' PnL, a thinned
 // set of fill markers — so a report's memory does not grow with the number of events or

@@ -9,7 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
 )
@@ -149,7 +149,7 @@ type MonthlyReturn struct {
 //     trip open; fees and turnover count fills of pairs quoted in the account currency (all
 //     fees are also listed by asset);
 //   - buy-and-hold is the mean of the instance's pairs' first-to-last trade price returns.
-func (c *Collector) Summary(res engine.InstanceResult, m *Market) Strategy {
+func (c *Collector) Summary(res record.InstanceResult, m *Market) Strategy {
 	in := c.in
 	s := Strategy{
 		Name: in.Name, Type: in.Type, Params: map[string]string(in.Params.Clone()), Pairs: in.Pairs,
@@ -206,7 +206,7 @@ func (c *Collector) Summary(res engine.InstanceResult, m *Market) Strategy {
 		s.Calmar = Num(Calmar(float64(s.CAGR), dd.Max))
 		iv := in.EquityInterval
 		if iv <= 0 {
-			iv = engine.DefaultEquityInterval
+			iv = record.DefaultEquityInterval
 		}
 		rets := Returns(Resample(eq, iv))
 		s.Periods = len(rets)

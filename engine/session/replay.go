@@ -12,6 +12,7 @@ import (
 
 	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/journal"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/tape"
@@ -93,10 +94,7 @@ func Replay(ctx context.Context, in ReplayInput) (*Replayed, error) {
 	}
 	st := NewStream(StreamConfig{API: api, Pairs: s.Feed.Pairs, Channels: s.Feed.Channels, Depth: s.Feed.Depth, PairTable: in.Pairs, Log: in.Log})
 	mem := &engine.MemoryRecorder{}
-	var rec engine.Recorder = mem
-	if in.Recorder != nil {
-		rec = tee{mem, in.Recorder}
-	}
+	rec := record.Multi(mem, in.Recorder)
 	res, err := engine.Run(ctx, engine.Config{
 		Sources: []feed.Source{TapeSource(r, st, in.Observe)}, Instances: in.Instances, Pairs: in.Pairs.Lookup,
 		Mode: engine.Backtest, EquityInterval: in.EquityInterval, Recorder: rec, Log: in.Log,
@@ -105,12 +103,4 @@ func Replay(ctx context.Context, in ReplayInput) (*Replayed, error) {
 		return nil, fmt.Errorf("session: replay of session %d: %w", s.ID, err)
 	}
 	return &Replayed{Result: res, Records: mem, Stream: st.Stats(), Tape: man}, nil
-}
-
-type tee []engine.Recorder
-
-func (t tee) Record(r *engine.Record) {
-	for _, x := range t {
-		x.Record(r)
-	}
 }

@@ -1,4 +1,4 @@
-package indicator_test
+package candle_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
-	"github.com/papertrade/papertrade/strategy/indicator"
+	"github.com/papertrade/papertrade/feed/candle"
 	"github.com/shopspring/decimal"
 )
 
@@ -38,8 +38,8 @@ func checkCandle(t *testing.T, got feed.Candle, want wantCandle, iv time.Duratio
 
 // A candle is delivered by the first trade at or after its end — never by a trade inside it —
 // and a trade at exactly the end belongs to the next candle.
-func TestCandleBuilderNoLookAhead(t *testing.T) {
-	b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+func TestBuilderNoLookAhead(t *testing.T) {
+	b := candle.New("BTC/USD", time.Minute)
 	inside := []feed.Trade{
 		trade(t0, "100.0", "1"),
 		trade(t0.Add(10*time.Second), "101.5", "0.5"),
@@ -81,8 +81,8 @@ func TestCandleBuilderNoLookAhead(t *testing.T) {
 }
 
 // Intervals without trades produce no candle.
-func TestCandleBuilderSkipsEmptyIntervals(t *testing.T) {
-	b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+func TestBuilderSkipsEmptyIntervals(t *testing.T) {
+	b := candle.New("BTC/USD", time.Minute)
 	b.Add(trade(t0.Add(10*time.Second), "5", "1"))
 	c, ok := b.Add(trade(t0.Add(5*time.Minute+10*time.Second), "6", "1"))
 	if !ok {
@@ -96,7 +96,7 @@ func TestCandleBuilderSkipsEmptyIntervals(t *testing.T) {
 	checkCandle(t, c, wantCandle{t0.Add(5 * time.Minute), "6", "6", "6", "6", "6", "1", 1}, time.Minute)
 }
 
-func TestCandleBuilderAlignment(t *testing.T) {
+func TestBuilderAlignment(t *testing.T) {
 	tests := []struct {
 		iv   time.Duration
 		at   time.Time
@@ -115,7 +115,7 @@ func TestCandleBuilderAlignment(t *testing.T) {
 		{time.Hour, t0.In(time.FixedZone("X", 5*3600+1800)).Add(10 * time.Minute), t0},
 	}
 	for _, tt := range tests {
-		b := indicator.NewCandleBuilder("BTC/USD", tt.iv)
+		b := candle.New("BTC/USD", tt.iv)
 		b.Add(trade(tt.at, "1", "1"))
 		f, _ := b.Forming()
 		if !f.Start.Equal(tt.want) || f.Start.Location() != time.UTC {
@@ -124,9 +124,9 @@ func TestCandleBuilderAlignment(t *testing.T) {
 	}
 }
 
-func TestCandleBuilderMixedPrecision(t *testing.T) {
+func TestBuilderMixedPrecision(t *testing.T) {
 	// Kraken v2 drops trailing zeros: 85755 and 85754.8 must compare as numbers.
-	b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+	b := candle.New("BTC/USD", time.Minute)
 	for i, p := range []string{"85754.8", "85755", "85754.75", "85754.8", "85755.10", "1e4"} {
 		b.Add(trade(t0.Add(time.Duration(i)*time.Second), p, []string{"0.5", "0.00126522", "1", "2.0", "0.1", "0.000001"}[i]))
 	}
@@ -137,8 +137,8 @@ func TestCandleBuilderMixedPrecision(t *testing.T) {
 	checkCandle(t, c, wantCandle{t0, "85754.8", "85755.10", "1e4", "1e4", notional.DivRound(vol, 2).String(), vol.String(), 6}, time.Minute)
 }
 
-func TestCandleBuilderLateTrades(t *testing.T) {
-	b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+func TestBuilderLateTrades(t *testing.T) {
+	b := candle.New("BTC/USD", time.Minute)
 	b.Add(trade(t0.Add(70*time.Second), "10", "1")) // starts [1m, 2m)
 	b.Add(trade(t0.Add(50*time.Second), "12", "1")) // stamped in the previous minute
 	if b.Late() != 1 {
@@ -148,9 +148,9 @@ func TestCandleBuilderLateTrades(t *testing.T) {
 	checkCandle(t, c, wantCandle{t0.Add(time.Minute), "10", "12", "10", "12", "11", "2", 2}, time.Minute)
 }
 
-func TestCandleBuilderHugeNumbers(t *testing.T) {
+func TestBuilderHugeNumbers(t *testing.T) {
 	// More than 18 significant digits take the exact slow path.
-	b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+	b := candle.New("BTC/USD", time.Minute)
 	b.Add(trade(t0, "12345678901234567890.5", "0.1234567890123456789"))
 	b.Add(trade(t0.Add(time.Second), "3", "1"))
 	c, _ := b.Advance(t0.Add(time.Minute))
@@ -161,7 +161,7 @@ func TestCandleBuilderHugeNumbers(t *testing.T) {
 
 // Sums beyond 128 bits, scale changes that overflow, and negative terms all fall back to
 // exact big arithmetic.
-func TestCandleBuilderExtremeSums(t *testing.T) {
+func TestBuilderExtremeSums(t *testing.T) {
 	cases := map[string][]feed.Trade{}
 	var big []feed.Trade
 	for i := range 400 {
@@ -180,7 +180,7 @@ func TestCandleBuilderExtremeSums(t *testing.T) {
 		trade(t0.Add(3), "1", "1"),
 	}
 	for name, trades := range cases {
-		b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+		b := candle.New("BTC/USD", time.Minute)
 		for _, tr := range trades {
 			b.Add(tr)
 		}
@@ -193,20 +193,20 @@ func TestCandleBuilderExtremeSums(t *testing.T) {
 	}
 }
 
-func TestCandleBuilderZeroVolume(t *testing.T) {
-	b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+func TestBuilderZeroVolume(t *testing.T) {
+	b := candle.New("BTC/USD", time.Minute)
 	b.Add(trade(t0, "7.5", "0"))
 	c, _ := b.Advance(t0.Add(time.Minute))
 	checkCandle(t, c, wantCandle{t0, "7.5", "7.5", "7.5", "7.5", "7.5", "0", 1}, time.Minute)
 }
 
-func TestCandleBuilderPanicsOnBadInterval(t *testing.T) {
+func TestBuilderPanicsOnBadInterval(t *testing.T) {
 	defer func() {
 		if recover() == nil {
 			t.Error("no panic for a zero interval")
 		}
 	}()
-	indicator.NewCandleBuilder("BTC/USD", 0)
+	candle.New("BTC/USD", 0)
 }
 
 // naiveCandles aggregates trades the obvious way, with decimal arithmetic throughout.
@@ -275,12 +275,12 @@ func randomTrades(seed uint64, n int) []feed.Trade {
 	return out
 }
 
-func TestCandleBuilderMatchesNaive(t *testing.T) {
+func TestBuilderMatchesNaive(t *testing.T) {
 	for _, iv := range []time.Duration{time.Second, time.Minute, 5 * time.Minute, time.Hour} {
 		for seed := uint64(1); seed <= 3; seed++ {
 			trades := randomTrades(seed, 3000)
 			want := naiveCandles(trades, iv)
-			b := indicator.NewCandleBuilder("BTC/USD", iv)
+			b := candle.New("BTC/USD", iv)
 			var got []feed.Candle
 			for _, tr := range trades {
 				if c, ok := b.Add(tr); ok {
@@ -310,12 +310,12 @@ func TestCandleBuilderMatchesNaive(t *testing.T) {
 	}
 }
 
-func TestCandleBuilderAddDoesNotAllocate(t *testing.T) {
+func TestBuilderAddDoesNotAllocate(t *testing.T) {
 	trades := randomTrades(4, 1000)
 	for i := range trades { // keep everything inside one long candle
 		trades[i].Time = t0.Add(time.Duration(i) * time.Millisecond)
 	}
-	b := indicator.NewCandleBuilder("BTC/USD", 24*time.Hour)
+	b := candle.New("BTC/USD", 24*time.Hour)
 	for _, tr := range trades { // grow the accumulators
 		b.Add(tr)
 	}
@@ -329,8 +329,8 @@ func TestCandleBuilderAddDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func ExampleCandleBuilder() {
-	b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+func ExampleBuilder() {
+	b := candle.New("BTC/USD", time.Minute)
 	at := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	for _, tr := range []struct {
 		sec        int

@@ -1,4 +1,4 @@
-package indicator_test
+package candle_test
 
 import (
 	"encoding/binary"
@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
-	"github.com/papertrade/papertrade/strategy/indicator"
+	"github.com/papertrade/papertrade/feed/candle"
 	"github.com/shopspring/decimal"
 )
 
-// FuzzCandleBuilder decodes arbitrary bytes into a trade stream — any mantissas and
+// FuzzBuilder decodes arbitrary bytes into a trade stream — any mantissas and
 // exponents, gaps, bursts, late trades — and checks the builder against the naive decimal
 // aggregation, candle by candle, and that no candle is delivered early.
-func FuzzCandleBuilder(f *testing.F) {
+func FuzzBuilder(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18})
 	f.Add([]byte("\xff\xff\xff\xff\xff\xff\xff\x7f\x00\x12\xff\xff\xff\xff\xff\xff\xff\x7f\x12\x00"))
 	f.Add(make([]byte, 200))
@@ -38,7 +38,7 @@ func FuzzCandleBuilder(f *testing.F) {
 			return
 		}
 		want := naiveCandles(trades, time.Minute)
-		b := indicator.NewCandleBuilder("BTC/USD", time.Minute)
+		b := candle.New("BTC/USD", time.Minute)
 		var got []feed.Candle
 		for _, tr := range trades {
 			if c, ok := b.Add(tr); ok {
