@@ -87,7 +87,8 @@
 // take liquidity. Liquidity is never invented: a taker fills only from quantity the book showed
 // or that was printed after it arrived.
 //
-//   - With a usable book (a snapshot applied, no error or gap since) it walks it best level
+//   - With a usable book (a snapshot applied, no error or gap since, not crossed: a copy whose
+//     best bid is at or above its best ask has missed a message) it walks it best level
 //     first, up to the limit price if any, one fill per level at the level's price. A level
 //     gives what the book shows minus what this account already took there and what prints
 //     took since the book last re-stated it. This account's consumption is kept until the book

@@ -30,6 +30,7 @@ type market struct {
 
 	book     *feed.Book
 	bookOK   bool // a snapshot applied and nothing went wrong since
+	crossed  bool // best bid at or above best ask: the copy is stale somewhere
 	depth    int
 	consumed []consumedLevel
 
@@ -86,7 +87,17 @@ func newMarket(p feed.Pair, info *feed.PairInfo, cfg *Config) *market {
 	return m
 }
 
-func (m *market) bookUsable() bool { return m.book != nil && m.bookOK }
+func (m *market) bookUsable() bool { return m.book != nil && m.bookOK && !m.crossed }
+
+// checkCrossed notes whether the book is crossed (best bid at or above best ask). Kraken's book
+// never stays crossed, so a crossed copy has missed a message: nothing takes from it or
+// queues against it until a message uncrosses it.
+func (m *market) checkCrossed() {
+	m.crossed = false
+	if m.book.Len(feed.Buy) > 0 && m.book.Len(feed.Sell) > 0 {
+		m.crossed = m.book.Level(feed.Buy, 0).Price.Cmp(m.book.Level(feed.Sell, 0).Price) >= 0
+	}
+}
 
 // truncLot truncates q down to the pair's quantity step.
 func (m *market) truncLot(q decimal.Decimal) decimal.Decimal {

@@ -19,7 +19,12 @@ const (
 type matching struct {
 	mpp       decimal.Decimal // market price protection threshold, percent; zero: off
 	printLeft decimal.Decimal // what the print being processed may still fill for this account
+	crossed   uint64          // book messages that left a book crossed
 }
+
+// CrossedBooks returns how many book messages left the exchange's copy of a book crossed (best
+// bid at or above best ask); such a book is not used until a message uncrosses it.
+func (e *Exchange) CrossedBooks() uint64 { return e.crossed }
 
 // stp applies self-trade prevention before taker o fills at key: if a resting order of this
 // account on the other side is at or better than key, the taker would trade with it. With
@@ -742,6 +747,12 @@ func (e *Exchange) onBook(u *feed.BookUpdate) {
 	}
 	if !m.bookOK {
 		return
+	}
+	if m.checkCrossed(); m.crossed {
+		e.crossed++
+		if ce := e.log.Check(zap.DebugLevel, "sim: crossed book; not used until uncrossed"); ce != nil {
+			ce.Write(zap.String("pair", string(m.pair)))
+		}
 	}
 	if u.Snapshot {
 		m.restateAll()
