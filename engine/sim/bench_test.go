@@ -71,7 +71,8 @@ func BenchmarkTradeNoFill(b *testing.B) {
 }
 
 // BenchmarkMarketOrderWalk25 is one market buy that walks all 25 levels of a book: the
-// snapshot is re-applied each time (so the levels are fresh), then the order is submitted and
+// snapshot is re-applied each time after one showing the asks emptied (so the levels are
+// fresh), then the order is submitted and
 // arrives. 25 fills are booked per iteration.
 func BenchmarkMarketOrderWalk25(b *testing.B) {
 	e := benchExchange(b)
@@ -81,12 +82,16 @@ func BenchmarkMarketOrderWalk25(b *testing.B) {
 		snap.Bids = append(snap.Bids, feed.BookLevel{Price: feed.Fixed{Mant: int64(499999 - i), Scale: 1}, Qty: feed.MustFixed("0.10000000")})
 	}
 	ev := &feed.Event{Kind: feed.KindBook, Pair: "BTC/USD", Book: snap}
+	// The account's consumption is kept until the book shows the levels at or below what it
+	// left: an emptied ask side does that before each fresh snapshot.
+	empty := &feed.Event{Kind: feed.KindBook, Pair: "BTC/USD", Book: &feed.BookUpdate{Pair: "BTC/USD", Snapshot: true, Bids: snap.Bids}}
 	order := strategy.Order{Pair: "BTC/USD", Side: feed.Buy, Type: strategy.Market, Qty: dd("2.5")}
 	now := t0
 	b.ReportAllocs()
 	for b.Loop() {
 		now = now.Add(time.Second)
-		ev.Time = now
+		empty.Time, ev.Time = now, now
+		e.OnEvent(empty)
 		e.OnEvent(ev)
 		if _, err := e.Submit(now, 1, order); err != nil {
 			b.Fatal(err)
