@@ -87,6 +87,13 @@ func (c *wctx) CancelAll(pair feed.Pair) error {
 	return nil
 }
 
+func (c *wctx) CancelAllOrdersAfter(timeout time.Duration) (time.Time, error) {
+	if !c.check() {
+		return time.Time{}, ErrContextRetained
+	}
+	return c.w.ex.CancelAllOrdersAfter(c.w.now, timeout)
+}
+
 func (c *wctx) Amend(id strategy.OrderID, qty, price decimal.Decimal) error {
 	if !c.check() {
 		return ErrContextRetained

@@ -12,14 +12,22 @@ package strategy
 type KrakenError struct {
 	Code   string
 	Detail string
+	// Text, when set, is what Kraken answers today for this error where it differs from the
+	// historical (REST v1) Code: Error returns it, while errors.Is still matches on Code, so
+	// code written against the old text keeps working.
+	Text string
 }
 
-// Error returns Kraken's text: Code, or Code:Detail when there is a detail.
+// Error returns Kraken's text: Text (or Code), then ":Detail" when there is a detail.
 func (e *KrakenError) Error() string {
-	if e.Detail == "" {
-		return e.Code
+	t := e.Code
+	if e.Text != "" {
+		t = e.Text
 	}
-	return e.Code + ":" + e.Detail
+	if e.Detail == "" {
+		return t
+	}
+	return t + ":" + e.Detail
 }
 
 // Is reports whether target is a *KrakenError with the same Code.
@@ -47,14 +55,17 @@ var (
 	ErrInvalidPrice = &KrakenError{Code: "EOrder:Invalid price"}
 	// ErrTickSize: a price that is not a multiple of the pair's tick size.
 	ErrTickSize = &KrakenError{Code: "EOrder:Tick size check failed"}
-	// ErrOrderMinimum: quantity below the pair's ordermin. (Kraken's WebSocket v2 add_order
-	// has been seen answering "EGeneral:Invalid arguments:volume minimum not met" instead.)
-	ErrOrderMinimum = &KrakenError{Code: "EOrder:Order minimum not met"}
+	// ErrOrderMinimum: quantity below the pair's ordermin. Its text is what Kraken's
+	// WebSocket v2 add_order (and REST AddOrder) answer today, "EGeneral:Invalid
+	// arguments:volume minimum not met" (seen in 2025–2026 reports from live traders); its
+	// Code stays v1's "EOrder:Order minimum not met", which errors.Is matches.
+	ErrOrderMinimum = &KrakenError{Code: "EOrder:Order minimum not met", Text: "EGeneral:Invalid arguments:volume minimum not met"}
 	// ErrCostMinimum: price × quantity below the pair's costmin.
 	ErrCostMinimum = &KrakenError{Code: "EOrder:Cost minimum not met"}
 	// ErrInsufficientFunds: the account cannot reserve what the order needs.
 	ErrInsufficientFunds = &KrakenError{Code: "EOrder:Insufficient funds"}
-	// ErrPostOnly: a post-only order that would have taken liquidity on arrival.
+	// ErrPostOnly: an amend that would make a post-only order take liquidity. (A new post-only
+	// order that would take is accepted and then cancelled with ReasonPostOnly, as on Kraken.)
 	ErrPostOnly = &KrakenError{Code: "EOrder:Post only order"}
 	// ErrUnknownOrder: cancel or amend of an order that does not exist or is no longer open.
 	ErrUnknownOrder = &KrakenError{Code: "EOrder:Unknown order"}

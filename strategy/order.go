@@ -83,6 +83,14 @@ type OrderID string
 //	*-limit                 Price = trigger price, Price2 = limit price
 //	trailing-stop           Price = trailing offset (see Offset)
 //	trailing-stop-limit     Price = trailing offset, Price2 = limit offset from the trigger
+//
+// The trailing-stop-limit's limit offset Price2 is measured away from the trigger in the
+// direction that makes the limit easier to fill (below the trigger for a sell, above for a
+// buy); a negative Price2 puts the limit on the other side. Price2Spec takes Kraken's signed
+// form instead ("+50": limit = trigger + 50, "-1%": limit = trigger − 1%), whatever the side.
+//
+// Every order is checked by CheckOrder (the same function in the simulator and in
+// strategytest's fake Context) and rejected with Kraken's error text when it breaks a rule.
 type Order struct {
 	ID          OrderID // set by the exchange; ignored on submit
 	Pair        feed.Pair
@@ -94,10 +102,45 @@ type Order struct {
 	Offset      OffsetKind // for trailing types
 	TimeInForce TimeInForce
 	ExpireTime  time.Time // GTD only; event time
-	PostOnly    bool      // limit orders only: rejected (Kraken: cancelled) if it would take
+	PostOnly    bool      // limit orders only (not IOC); see below
 	UserRef     int32     // free for the strategy; echoed on updates and fills
+
+	// PriceSpec and Price2Spec are Kraken's string form of price and price2. When set they
+	// replace Price and Price2 (whatever those hold); the accepted order has them resolved
+	// into Price and Price2 and the specs cleared. A plain number is an absolute price. A
+	// relative price is a prefix and an amount, with an optional "%" suffix for a percentage:
+	// "+" adds it to the reference price, "-" subtracts it, and "#" picks the direction by side
+	// and type as Kraken documents — the direction that does not execute at once: below the
+	// market for a buy limit, buy take-profit and sell stop-loss, above it for a sell limit,
+	// sell take-profit and buy stop-loss. The reference is the last trade price on the pair
+	// when the order reaches the exchange (after the latency, or at StartTime); the resolved
+	// price is rounded to the nearest tick (halves away from the reference), and Price/Price2
+	// of the accepted order show it. At submission the last trade known then is used for the
+	// checks (minimums, funds); with no trade seen yet the order is refused
+	// ("EService:Unavailable"). For trailing types Price is always an offset and PriceSpec must
+	// be "+N" or "+N%"; a trailing-stop-limit's Price2Spec must be "+N" or "-N" (optionally
+	// with "%", of the trigger price), the limit offset in both directions. A malformed form is
+	// refused with "EGeneral:Invalid arguments:price".
+	PriceSpec, Price2Spec string
+
+	// StartTime is Kraken's starttm: the order reaches the exchange no earlier than this event
+	// time (it waits as pending until then, and can be cancelled meanwhile). Zero, or a time
+	// already reached, means now. A GTD order's ExpireTime must be after its StartTime.
+	StartTime time.Time
+
+	// FeeInBase is Kraken's fcib flag: fees are charged in the base asset (a buy receives its
+	// quantity minus the fee, a sell delivers its quantity plus the fee). FeeInQuote is fciq,
+	// which is also the default when neither is set. Both at once are refused
+	// ("EGeneral:Invalid arguments").
+	FeeInBase, FeeInQuote bool
+
+	// QuoteQty is Kraken's viqc (v2 cash_order_qty): a market buy sized in quote currency
+	// instead of Qty (which must then be zero). Only market buys may use it; it must be
+	// positive and at least the pair's costmin.
+	QuoteQty decimal.Decimal
+
 	// Close is Kraken's conditional close: an order placed for the filled quantity, on the
-	// opposite side, when this order fills.
+	// opposite side, when this order fills. Its type may be any but market.
 	Close *CloseOrder
 	// NoMPP turns off Kraken's market price protection for this order (oflags "nompp", v2
 	// no_mpp). With it on (the default), a market-priced order (market, stop-loss, take-profit,
@@ -128,11 +171,18 @@ func (s SelfTradePrevention) String() string {
 	return fmt.Sprintf("stptype(%d)", uint8(s))
 }
 
-// CloseOrder is the conditional close attached to an order.
+// PostOnly: a post-only limit order that would take liquidity when it reaches the exchange is
+// accepted and then cancelled, as Kraken does: an OrderUpdate with StatusCanceled and Reason
+// "Post only order" (ReasonPostOnly), not a rejection of Submit.
+const ReasonPostOnly = "Post only order"
+
+// CloseOrder is the conditional close attached to an order. Prices mean what they mean on an
+// Order of the close's type; Offset applies to trailing close types.
 type CloseOrder struct {
 	Type   OrderType
 	Price  decimal.Decimal
 	Price2 decimal.Decimal
+	Offset OffsetKind
 }
 
 // OrderStatus is an order's lifecycle state, in Kraken's words.
@@ -245,4 +295,7 @@ type MarketInfo struct {
 	HasLast bool
 	HasBook bool
 	Online  bool // system and pair status both online: orders can match
+	// System is the exchange's system status when known ("" counts as online); the pair's
+	// own status is PairInfo.Status.
+	System feed.SystemState
 }

@@ -9,7 +9,10 @@
 // # Units
 //
 // Balances are in their asset. A fill moves Qty of the base asset and Cost (price × quantity,
-// already rounded by the simulator) of the quote asset; the fee is charged in the quote asset.
+// already rounded by the simulator) of the quote asset; the fee is charged in the quote asset,
+// or in the base asset when the order asked for it (Kraken's fcib: a buy receives Qty − fee,
+// a sell delivers Qty + fee). Either way the account loses exactly the fee, so assets are
+// conserved: what leaves the account is the fill's counter-asset and the fee.
 // Realised and unrealised PnL are in the pair's quote currency; equity is in the account
 // currency.
 //
@@ -32,7 +35,9 @@
 // PnL; AvgEntry is cost basis / quantity (fees excluded). Selling realises proceeds minus the
 // cost basis of the quantity sold (pro rata) minus the fee. Selling more than the position
 // holds (e.g. base that was deposited, not bought) realises only the fee on the excess and
-// leaves the position at zero: deposited inventory has no cost basis in this ledger. Equity,
+// leaves the position at zero: deposited inventory has no cost basis in this ledger. A fee
+// charged in base is valued at the fill price in realised PnL; on a buy the position holds
+// Qty − fee at the fill price, on a sell the fee's base leaves the position at its cost basis. Equity,
 // which is computed from balances, is unaffected by these conventions.
 //
 // # Determinism

@@ -209,8 +209,9 @@ func (l *Ledger) Reservations() []strategy.OrderID {
 }
 
 // Trade is one fill to book: Side of the account's order, Qty base for Cost quote, and Fee
-// charged in the quote asset. Cost is what the simulator computed and rounded (normally price ×
-// quantity at the pair's cost decimals); the ledger moves exactly Cost and Fee.
+// charged in FeeAsset (the quote asset when empty, or the base asset: Kraken's fcib). Cost is
+// what the simulator computed and rounded (normally price × quantity at the pair's cost
+// decimals); the ledger moves exactly Cost and Fee.
 type Trade struct {
 	Order       strategy.OrderID // whose reservation pays first (may be empty)
 	Pair        feed.Pair
@@ -220,17 +221,28 @@ type Trade struct {
 	Qty         decimal.Decimal
 	Cost        decimal.Decimal
 	Fee         decimal.Decimal
+	FeeAsset    string // Quote (default) or Base
 }
 
-// Trade books a fill. A buy pays Cost+Fee of quote, taken first from the order's reservation
-// (which shrinks by that much, never below zero) and then from the free balance; a sell
-// delivers Qty of base the same way and receives Cost−Fee of quote. On error nothing changes.
+// Trade books a fill. A buy pays Cost (plus a quote Fee) of quote, taken first from the
+// order's reservation (which shrinks by that much, never below zero) and then from the free
+// balance, and receives Qty (minus a base Fee) of base; a sell delivers Qty (plus a base Fee)
+// of base the same way and receives Cost (minus a quote Fee) of quote. On error nothing
+// changes.
 func (l *Ledger) Trade(t Trade) error {
 	if t.Qty.Sign() <= 0 || t.Cost.Sign() < 0 || t.Fee.Sign() < 0 {
 		return fmt.Errorf("ledger: trade %s %s %s for %s: quantity must be positive, cost and fee not negative", t.Side, t.Qty, t.Pair, t.Cost)
 	}
 	if t.Base == "" || t.Quote == "" || t.Base == t.Quote {
 		return fmt.Errorf("ledger: trade on %s: bad assets %q/%q", t.Pair, t.Base, t.Quote)
+	}
+	inBase := false
+	switch t.FeeAsset {
+	case "", t.Quote:
+	case t.Base:
+		inBase = true
+	default:
+		return fmt.Errorf("ledger: trade on %s: fee asset %q is neither %s nor %s", t.Pair, t.FeeAsset, t.Base, t.Quote)
 	}
 	var (
 		payAsset string
@@ -239,9 +251,17 @@ func (l *Ledger) Trade(t Trade) error {
 	switch t.Side {
 	case feed.Buy:
 		payAsset, pay = t.Quote, t.Cost.Add(t.Fee)
+		if inBase {
+			pay = t.Cost
+			if t.Fee.Cmp(t.Qty) >= 0 {
+				return fmt.Errorf("ledger: buy on %s: base fee %s is not below the quantity %s", t.Pair, t.Fee, t.Qty)
+			}
+		}
 	case feed.Sell:
 		payAsset, pay = t.Base, t.Qty
-		if t.Fee.Cmp(t.Cost) > 0 {
+		if inBase {
+			pay = t.Qty.Add(t.Fee)
+		} else if t.Fee.Cmp(t.Cost) > 0 {
 			return fmt.Errorf("ledger: sell on %s: fee %s exceeds proceeds %s", t.Pair, t.Fee, t.Cost)
 		}
 	default:
@@ -271,6 +291,16 @@ func (l *Ledger) Trade(t Trade) error {
 	p.traded = true
 	if t.Side == feed.Buy {
 		base := l.account(t.Base)
+		if inBase {
+			// The fee is base that never arrives: the position holds Qty − Fee at the fill
+			// price, and the fee, valued at the fill price, is a realised cost.
+			feeValue := t.Price.Mul(t.Fee)
+			base.total = base.total.Add(t.Qty.Sub(t.Fee))
+			p.qty = p.qty.Add(t.Qty.Sub(t.Fee))
+			p.basis = p.basis.Add(t.Cost.Sub(feeValue))
+			p.realised = p.realised.Sub(feeValue)
+			return nil
+		}
 		base.total = base.total.Add(t.Qty)
 		p.qty = p.qty.Add(t.Qty)
 		p.basis = p.basis.Add(t.Cost)
@@ -278,29 +308,49 @@ func (l *Ledger) Trade(t Trade) error {
 		return nil
 	}
 	quote := l.account(t.Quote)
-	quote.total = quote.total.Add(t.Cost.Sub(t.Fee))
-	closed := decimal.Min(t.Qty, p.qty)
-	if closed.Sign() > 0 {
-		var basisOut, proceeds decimal.Decimal
-		if closed.Equal(p.qty) {
-			basisOut = p.basis
-		} else {
-			basisOut = p.basis.Mul(closed).DivRound(p.qty, ConversionDecimals)
+	if inBase {
+		quote.total = quote.total.Add(t.Cost)
+	} else {
+		quote.total = quote.total.Add(t.Cost.Sub(t.Fee))
+	}
+	l.sell(p, t.Qty, t.Cost)
+	if inBase {
+		// The base fee leaves the position (at its cost basis) as if sold at the fill
+		// price for nothing: the realised cost is its value at the fill price.
+		if closed := decimal.Min(t.Fee, p.qty); closed.Sign() > 0 {
+			l.sell(p, closed, t.Price.Mul(closed))
 		}
-		if closed.Equal(t.Qty) {
-			proceeds = t.Cost
-		} else {
-			proceeds = t.Cost.Mul(closed).DivRound(t.Qty, ConversionDecimals)
-		}
-		p.realised = p.realised.Add(proceeds.Sub(basisOut))
-		p.qty = p.qty.Sub(closed)
-		p.basis = p.basis.Sub(basisOut)
-		if p.qty.Sign() == 0 {
-			p.basis = decimal.Zero
-		}
+		p.realised = p.realised.Sub(t.Price.Mul(t.Fee))
+		return nil
 	}
 	p.realised = p.realised.Sub(t.Fee)
 	return nil
+}
+
+// sell takes qty out of position p for proceeds, realising proceeds minus the cost basis of
+// what it closes (pro rata). Quantity beyond the position (deposited base) realises nothing.
+func (l *Ledger) sell(p *position, qty, proceeds decimal.Decimal) {
+	closed := decimal.Min(qty, p.qty)
+	if closed.Sign() <= 0 {
+		return
+	}
+	var basisOut, got decimal.Decimal
+	if closed.Equal(p.qty) {
+		basisOut = p.basis
+	} else {
+		basisOut = p.basis.Mul(closed).DivRound(p.qty, ConversionDecimals)
+	}
+	if closed.Equal(qty) {
+		got = proceeds
+	} else {
+		got = proceeds.Mul(closed).DivRound(qty, ConversionDecimals)
+	}
+	p.realised = p.realised.Add(got.Sub(basisOut))
+	p.qty = p.qty.Sub(closed)
+	p.basis = p.basis.Sub(basisOut)
+	if p.qty.Sign() == 0 {
+		p.basis = decimal.Zero
+	}
 }
 
 // Mark records pair's last trade price, for unrealised PnL and equity. It is called for every

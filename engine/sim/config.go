@@ -86,8 +86,17 @@ type Config struct {
 	// pessimistic model lets this account fill. Zero means 0.5.
 	PessimisticFraction decimal.Decimal
 	// FeeVolume is the account's 30-day volume in the pair's fee volume currency; it picks
-	// the tier of the pair's maker/taker schedule. Zero is the entry tier.
+	// the tier of the pair's maker/taker schedule. Zero is the entry tier. With
+	// RollingFeeVolume it is the volume traded elsewhere, added to the simulated one.
 	FeeVolume decimal.Decimal
+	// RollingFeeVolume makes the fee tier follow the account's own simulated volume: the
+	// cost of every fill in the last 30 days of event time, in the fee volume currency (USD:
+	// a quote in another currency is converted at the last price of a QUOTE/USD or USD/QUOTE
+	// pair this account has seen; a fill that cannot be converted is not counted), plus
+	// FeeVolume. Like Kraken it is re-evaluated at every fill: a fill pays the tier of the
+	// volume before it. Stablecoin and FX pairs, which Kraken leaves out of the volume, are
+	// counted here. Off by default: the tier stays the one FeeVolume picks.
+	RollingFeeVolume bool
 	// FeeOverride replaces the pair schedules with MakerFee and TakerFee (percent: 0.25 is
 	// 0.25%).
 	FeeOverride        bool
@@ -141,6 +150,11 @@ func tiers(spec ...string) []feed.FeeTier {
 
 // feePercents returns the maker and taker fee percentages for a pair under cfg.
 func (cfg *Config) feePercents(info *feed.PairInfo) (maker, taker decimal.Decimal) {
+	return cfg.feePercentsAt(info, cfg.FeeVolume)
+}
+
+// feePercentsAt returns the maker and taker fee percentages for a pair at a 30-day volume.
+func (cfg *Config) feePercentsAt(info *feed.PairInfo, volume decimal.Decimal) (maker, taker decimal.Decimal) {
 	if cfg.FeeOverride {
 		return cfg.MakerFee, cfg.TakerFee
 	}
@@ -151,24 +165,33 @@ func (cfg *Config) feePercents(info *feed.PairInfo) (maker, taker decimal.Decima
 	if len(p.Maker) == 0 {
 		p.Maker = DefaultMakerTiers
 	}
-	return p.Fee(true, cfg.FeeVolume), p.Fee(false, cfg.FeeVolume)
+	return p.Fee(true, volume), p.Fee(false, volume)
 }
 
-// Fee returns the fee on a fill of the given cost (quote) at pct percent: cost × pct / 100
-// rounded half-up (half away from zero) to costDecimals. Kraken does not document its fee
-// rounding; it books ledger amounts rounded to the nearest unit of the asset's precision, and
-// half-up at the pair's cost precision is the closest rule that is stated and tested here.
-func Fee(cost, pct decimal.Decimal, costDecimals int32) decimal.Decimal {
-	if pct.Sign() == 0 || cost.Sign() == 0 {
+// Fee returns the fee on a fill of the given cost at pct percent: cost × pct / 100 rounded
+// half-up (half away from zero) to decimals, the precision of the fee currency (the pair's
+// cost_decimals for a fee in quote, lot_decimals for a fee in base, where cost is the
+// quantity). Kraken does not document its fee rounding; it books ledger amounts rounded to
+// the nearest unit of the asset's precision, and half-up at that precision is the closest
+// rule that is stated and tested here. Kraken charges at least one unit of that precision:
+// a fee that rounds to zero at a positive rate is one unit (a 1e-8 BTC fill at 50,000 USD
+// pays 0.00001 USD, not 0).
+func Fee(cost, pct decimal.Decimal, decimals int32) decimal.Decimal {
+	if pct.Sign() <= 0 || cost.Sign() <= 0 {
 		return decimal.Zero
 	}
-	return cost.Mul(pct).Shift(-2).Round(costDecimals)
+	f := cost.Mul(pct).Shift(-2).Round(decimals)
+	if f.Sign() == 0 {
+		return decimal.New(1, -decimals)
+	}
+	return f
 }
 
-// maxFee is the largest fee a reservation must cover: rounded up, never down.
-func maxFee(cost, pct decimal.Decimal, costDecimals int32) decimal.Decimal {
-	if pct.Sign() == 0 || cost.Sign() == 0 {
+// maxFee is the largest fee a reservation must cover: rounded up, never down (so never
+// below the one-unit minimum).
+func maxFee(cost, pct decimal.Decimal, decimals int32) decimal.Decimal {
+	if pct.Sign() <= 0 || cost.Sign() <= 0 {
 		return decimal.Zero
 	}
-	return cost.Mul(pct).Shift(-2).RoundCeil(costDecimals)
+	return cost.Mul(pct).Shift(-2).RoundCeil(decimals)
 }

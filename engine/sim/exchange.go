@@ -40,6 +40,12 @@ const (
 	ReasonNoFill    = "no liquidity"      // an IOC market order that found nothing to take
 	ReasonExpired   = "GTD expire time"   // a GTD order reached its expire time
 	ReasonClose     = "conditional close" // an order placed as the conditional close of its parent
+	// ReasonDeadMan: cancelled because the CancelAllOrdersAfter timer ran out. Kraken's
+	// cancel reason for this case is not documented; this text is the simulator's.
+	ReasonDeadMan = "cancel all orders after timeout"
+	// ReasonPostOnly: a post-only order that would have taken liquidity when it reached the
+	// exchange, cancelled as Kraken does (strategy.ReasonPostOnly).
+	ReasonPostOnly  = strategy.ReasonPostOnly
 	reasonFundsFill = "EOrder:Insufficient funds"
 )
 
@@ -85,6 +91,20 @@ type Exchange struct {
 	spawn   []*order // conditional closes waiting to be placed
 
 	matching // per-print and protection state (match.go)
+
+	starts []*order // orders on the exchange waiting for their StartTime, by StartTime
+
+	dmsAt time.Time // CancelAllOrdersAfter deadline, when dmsOn
+	dmsOn bool
+
+	vol    []volFill       // RollingFeeVolume: fills of the last 30 days, in time order
+	volSum decimal.Decimal // their volume, in the fee volume currency
+}
+
+// volFill is one fill's contribution to the rolling 30-day fee volume.
+type volFill struct {
+	at  time.Time
+	vol decimal.Decimal
 }
 
 type listKind uint8
@@ -135,6 +155,9 @@ type order struct {
 	closed     bool // conditional close placed
 
 	taking // taker state (match.go)
+
+	req    *strategy.Order // the order as submitted, when its prices are relative (resolved on arrival)
+	parked bool            // reached the exchange, waiting for its StartTime
 }
 
 const pctScale = 6
@@ -226,6 +249,9 @@ func (e *Exchange) market(p feed.Pair) *market {
 			return nil
 		}
 		m = newMarket(p, info, &e.cfg)
+		if e.cfg.RollingFeeVolume {
+			m.maker, m.taker = e.cfg.feePercentsAt(&m.info, e.FeeVolume())
+		}
 		e.markets[p] = m
 	}
 	e.lastM = m
@@ -263,15 +289,21 @@ func (e *Exchange) schedule(now time.Time, a action) {
 	e.sched = append(e.sched, a)
 }
 
+// ErrQuoteQtyNotSimulated refuses market buys sized in quote (Order.QuoteQty, Kraken's viqc):
+// strategy.CheckOrder validates them, but the simulator does not fill them yet.
+var ErrQuoteQtyNotSimulated = &strategy.KrakenError{Code: strategy.ErrInvalidArguments.Code, Detail: "viqc (QuoteQty) is not simulated yet"}
+
 // Submit validates o as Kraken would and, if it passes, reserves its funds and returns its
 // id; it reaches the exchange (and becomes open) after the latency. now is the event time of
 // the decision, seq the Seq of the event being handled. A rejection is a *strategy.KrakenError
 // with Kraken's text (test with errors.Is against strategy.Err*).
 //
-// Checks, in order: pair known; side, type, time in force and flags consistent; quantity
-// positive, truncated to lot_decimals (or rejected with Config.StrictLot), at least ordermin;
-// prices positive, within pair_decimals, on the tick; cost at least costmin; market status
-// lets the order in; funds can be reserved. Post-only is checked on arrival, not here.
+// Checks: strategy.CheckOrder (the one validator, shared with strategytest's fake Context:
+// pair, flags, quantity, prices, minimums, market status), then funds can be reserved.
+// Post-only is checked on arrival, not here. Relative prices (Order.PriceSpec) are resolved
+// now against the last trade for these checks, and again when the order reaches the exchange.
+// An order with a StartTime reaches the exchange after its latency, but opens no earlier than
+// its StartTime.
 func (e *Exchange) Submit(now time.Time, seq uint64, o strategy.Order) (strategy.OrderID, error) {
 	now = e.orderAt(now)
 	m := e.market(o.Pair)
@@ -279,15 +311,22 @@ func (e *Exchange) Submit(now time.Time, seq uint64, o strategy.Order) (strategy
 		return "", strategy.ErrUnknownAssetPair
 	}
 	o.ID = ""
+	req := o
 	if err := e.validate(m, &o, now); err != nil {
 		return "", err
 	}
 	if err := e.admit(m, &o); err != nil {
 		return "", err
 	}
+	if !o.QuoteQty.IsZero() {
+		return "", ErrQuoteQtyNotSimulated
+	}
 	id := e.newID()
 	o.ID = id
 	ord := &order{o: o, m: m, seq: seq, status: strategy.StatusPending}
+	if req.PriceSpec != "" || req.Price2Spec != "" {
+		ord.req = &req
+	}
 	e.initOrder(ord)
 	asset, amount := e.required(ord, o.Qty)
 	if err := e.led.Reserve(id, asset, amount); err != nil {
@@ -436,6 +475,7 @@ func (e *Exchange) Advance(now time.Time) []Report {
 		e.now = now
 	}
 	e.evn++
+	e.runTimers(e.now)
 	e.runSchedule(e.now)
 	e.placeSpawned()
 	e.at = e.now
@@ -462,6 +502,9 @@ func (e *Exchange) OnEvent(ev *feed.Event) []Report {
 	}
 	e.evn++
 	e.seq = ev.Seq
+	if e.dmsOn || len(e.starts) > 0 {
+		e.runTimers(e.now)
+	}
 	if len(e.sched) > 0 && !e.sched[0].at.After(e.now) {
 		e.runSchedule(e.now)
 	}
@@ -520,7 +563,7 @@ func (e *Exchange) runSchedule(now time.Time) {
 		e.at = a.at
 		switch a.kind {
 		case actArrive:
-			e.arrive(a.o)
+			e.reach(a.o)
 		case actCancel:
 			if a.o.status.Done() {
 				continue
@@ -572,7 +615,13 @@ func (e *Exchange) Market(pair feed.Pair) strategy.MarketInfo {
 	if m == nil {
 		return strategy.MarketInfo{}
 	}
-	mi := strategy.MarketInfo{PairInfo: m.info, Last: m.last, HasLast: m.hasLast, Online: e.online(m)}
+	return e.marketInfo(m)
+}
+
+// marketInfo is what the account knows of m now: what Market returns, and what orders are
+// validated against.
+func (e *Exchange) marketInfo(m *market) strategy.MarketInfo {
+	mi := strategy.MarketInfo{PairInfo: m.info, Last: m.last, HasLast: m.hasLast, Online: e.online(m), System: e.system}
 	mi.Status = m.status
 	if m.bookUsable() {
 		if p, _, ok := m.book.BestBid(); ok {

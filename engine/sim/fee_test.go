@@ -36,7 +36,9 @@ func TestFeeKrakenExamples(t *testing.T) {
 		{"0.000024 rounds down", true, "0", "0.1", "0.096", "0.00002"},
 		{"0.000025 rounds half up", true, "0", "0.1", "0.1", "0.00003"},
 		{"0.02469004938 rounds down", false, "0", "50000.1", "0.00012345", "0.02469"},
-		{"tiny fill, fee rounds to zero", true, "0", "50000.0", "0.00000001", "0"},
+		// Kraken's minimum fee: one unit of the fee currency's precision (issue 11 item 9;
+		// this fee was 0 before).
+		{"tiny fill, fee rounds to zero: pays one unit", true, "0", "50000.0", "0.00000001", "0.00001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,31 +21,56 @@ import (
 // fill books an execution of up to qty of o at price and reports it; it returns the quantity
 // actually filled. A buy the account cannot pay in full is cut to what it can pay and the rest
 // of the order is cancelled with "EOrder:Insufficient funds".
+//
+// The fee is the maker or taker percentage of the account's tier (re-evaluated first with
+// Config.RollingFeeVolume), charged in quote on the cost, or with Order.FeeInBase in base on
+// the quantity (at lot_decimals), never less than one unit of the fee currency's precision
+// (see Fee).
 func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liquidity, prov strategy.Provenance) decimal.Decimal {
 	m := o.m
+	e.feeTiers(e.at)
 	pct := m.taker
 	if liq == strategy.Maker {
 		pct = m.maker
 	}
+	inBase := o.o.FeeInBase
+	feeAsset := m.info.Quote
+	if inBase {
+		feeAsset = m.info.Base
+	}
+	fee := func(qty, cost decimal.Decimal) decimal.Decimal {
+		if inBase {
+			return Fee(qty, pct, m.lot)
+		}
+		return Fee(cost, pct, m.info.CostDecimals)
+	}
 	cost := price.Mul(qty)
-	fee := Fee(cost, pct, m.info.CostDecimals)
+	f := fee(qty, cost)
 	short := false
 	if o.o.Side == feed.Buy {
 		_, res, _ := e.led.Reservation(o.o.ID)
 		have := res.Add(e.led.Balance(m.info.Quote).Free())
-		if cost.Add(fee).Cmp(have) > 0 {
-			qty, short = e.affordable(m, price, pct, have), true
+		pay := cost.Add(f)
+		if inBase {
+			pay = cost
+		}
+		if pay.Cmp(have) > 0 {
+			quotePct := pct
+			if inBase {
+				quotePct = decimal.Zero
+			}
+			qty, short = e.affordable(m, price, quotePct, have), true
 			if qty.Sign() <= 0 {
 				e.finish(o, strategy.StatusCanceled, reasonFundsFill)
 				return decimal.Zero
 			}
 			cost = price.Mul(qty)
-			fee = Fee(cost, pct, m.info.CostDecimals)
+			f = fee(qty, cost)
 		}
 	}
 	err := e.led.Trade(ledger.Trade{
 		Order: o.o.ID, Pair: m.pair, Base: m.info.Base, Quote: m.info.Quote, Side: o.o.Side,
-		Price: price, Qty: qty, Cost: cost, Fee: fee,
+		Price: price, Qty: qty, Cost: cost, Fee: f, FeeAsset: feeAsset,
 	})
 	if err != nil {
 		// Only a sell can get here (buys were sized above): its base reservation is gone.
@@ -57,12 +82,13 @@ func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liqui
 	}
 	o.filled = o.filled.Add(qty)
 	o.cost = o.cost.Add(cost)
-	o.fees = o.fees.Add(fee)
+	o.fees = o.fees.Add(f)
 	e.reports = append(e.reports, Report{Kind: ReportFill, Fill: strategy.Fill{
 		OrderID: o.o.ID, UserRef: o.o.UserRef, Pair: m.pair, Side: o.o.Side,
-		Price: price, Qty: qty, Fee: fee, FeeAsset: m.info.Quote, Liquidity: liq,
+		Price: price, Qty: qty, Fee: f, FeeAsset: feeAsset, Liquidity: liq,
 		Time: e.at, Seq: e.seq, Provenance: prov,
 	}})
+	e.countVolume(m, cost)
 	rem := o.o.Qty.Sub(o.filled)
 	if rem.Sign() <= 0 {
 		e.finish(o, strategy.StatusClosed, "")
@@ -116,7 +142,8 @@ func (e *Exchange) finish(o *order, st strategy.OrderStatus, reason string) {
 }
 
 // placeSpawned places the conditional closes of orders that ended: an order of the close's
-// type and prices, on the opposite side, for the quantity the parent filled. It is placed by
+// type, prices and offset kind, on the opposite side, for the quantity the parent filled,
+// with the parent's fee currency and self-trade rule. It is placed by
 // the exchange (no latency) but cannot match the event during which its parent ended.
 // Like any order it can be refused (minimums, funds, status): it is then reported rejected.
 func (e *Exchange) placeSpawned() {
@@ -126,7 +153,8 @@ func (e *Exchange) placeSpawned() {
 		c := parent.o.Close
 		so := strategy.Order{
 			Pair: parent.o.Pair, Side: parent.o.Side.Opposite(), Type: c.Type,
-			Qty: parent.filled, Price: c.Price, Price2: c.Price2, UserRef: parent.o.UserRef,
+			Qty: parent.filled, Price: c.Price, Price2: c.Price2, Offset: c.Offset, UserRef: parent.o.UserRef,
+			FeeInBase: parent.o.FeeInBase, FeeInQuote: parent.o.FeeInQuote, STP: parent.o.STP,
 		}
 		id := e.newID()
 		so.ID = id
@@ -167,7 +195,7 @@ func (e *Exchange) applyAmend(o *order, a Amendment) {
 		return
 	}
 	m := o.m
-	if err := e.statusErr(m, o.o.Type == strategy.Limit && o.o.PostOnly, marketPriced(o.o.Type)); err != nil {
+	if err := e.statusErr(m, o.o.Type == strategy.Limit && o.o.PostOnly, strategy.MarketPriced(o.o.Type)); err != nil {
 		e.emit(o, err.Error())
 		return
 	}

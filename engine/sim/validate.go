@@ -9,114 +9,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// validate checks o against the pair's rules and normalises it in place: quantity truncated
-// to the lot, prices at exactly the pair's decimals, unused prices zeroed.
+// validate checks o with the one validator (strategy.CheckOrder, shared with strategytest's
+// fake Context) against the market as this account sees it now, and normalises it in place:
+// quantity truncated to the lot, prices at exactly the pair's decimals, relative prices
+// resolved against the last trade, unused prices zeroed.
 func (e *Exchange) validate(m *market, o *strategy.Order, now time.Time) error {
-	if o.Side != feed.Buy && o.Side != feed.Sell {
-		return strategy.ErrInvalidArguments
-	}
-	if o.Type < strategy.Market || o.Type > strategy.TrailingStopLimit {
-		return strategy.ErrInvalidArguments
-	}
-	switch o.TimeInForce {
-	case strategy.GTC, strategy.IOC:
-	case strategy.GTD:
-		if !o.ExpireTime.After(now) {
-			return strategy.ErrInvalidArguments
-		}
-	default:
-		return strategy.ErrInvalidArguments
-	}
-	if o.PostOnly && (o.Type != strategy.Limit || o.TimeInForce == strategy.IOC) {
-		return strategy.ErrInvalidArguments
-	}
-	if o.Offset != strategy.OffsetQuote && o.Offset != strategy.OffsetPercent {
-		return strategy.ErrInvalidArguments
-	}
-
-	if o.Qty.Sign() <= 0 {
-		return strategy.ErrInvalidVolume
-	}
-	q := m.truncLot(o.Qty)
-	if e.cfg.StrictLot && !q.Equal(o.Qty) {
-		return strategy.ErrInvalidVolume
-	}
-	o.Qty = q
-	if q.Sign() <= 0 || q.Cmp(m.info.OrderMin) < 0 {
-		return strategy.ErrOrderMinimum
-	}
-
-	var err error
-	switch o.Type {
-	case strategy.Market:
-		o.Price, o.Price2 = decimal.Decimal{}, decimal.Decimal{}
-	case strategy.Limit, strategy.StopLoss, strategy.TakeProfit:
-		o.Price2 = decimal.Decimal{}
-		err = m.checkPrice(&o.Price)
-	case strategy.StopLossLimit, strategy.TakeProfitLimit:
-		if err = m.checkPrice(&o.Price); err == nil {
-			err = m.checkPrice(&o.Price2)
-		}
-	case strategy.TrailingStop:
-		o.Price2 = decimal.Decimal{}
-		_, _, err = m.checkOffset(&o.Price, o.Offset, false)
-	case strategy.TrailingStopLimit:
-		if _, _, err = m.checkOffset(&o.Price, o.Offset, false); err == nil {
-			_, _, err = m.checkOffset(&o.Price2, o.Offset, true)
-		}
-	}
+	n, err := strategy.CheckOrder(*o, e.marketInfo(m), now, strategy.CheckOptions{StrictLot: e.cfg.StrictLot})
 	if err != nil {
 		return err
 	}
-
-	if o.Close != nil {
-		c := *o.Close
-		switch c.Type {
-		case strategy.Limit, strategy.StopLoss, strategy.TakeProfit:
-			c.Price2 = decimal.Decimal{}
-			err = m.checkPrice(&c.Price)
-		case strategy.StopLossLimit, strategy.TakeProfitLimit:
-			if err = m.checkPrice(&c.Price); err == nil {
-				err = m.checkPrice(&c.Price2)
-			}
-		default:
-			return strategy.ErrInvalidArguments
-		}
-		if err != nil {
-			return err
-		}
-		o.Close = &c
-	}
-
-	if m.info.CostMin.Sign() > 0 {
-		if ref, ok := m.costRef(o); ok && ref.Mul(o.Qty).Cmp(m.info.CostMin) < 0 {
-			return strategy.ErrCostMinimum
-		}
-	}
-	if o.Side == feed.Buy && (o.Type == strategy.Market || o.Type == strategy.TrailingStop || o.Type == strategy.TrailingStopLimit) {
-		if _, ok := m.marketRef(feed.Buy); !ok {
-			return &strategy.KrakenError{Code: strategy.ErrUnavailable.Code, Detail: "no price known for " + string(m.pair)}
-		}
-	}
-	return nil
-}
-
-// checkPrice validates a price and sets it to exactly the pair's decimals.
-func (m *market) checkPrice(p *decimal.Decimal) error {
-	if p.Sign() <= 0 {
-		return strategy.ErrInvalidArgumentsPrice
-	}
-	if !p.Truncate(m.scale).Equal(*p) {
-		return m.tooManyDecimals()
-	}
-	k, _, ok := toKey(*p, m.scale)
-	if !ok {
-		return strategy.ErrInvalidArgumentsPrice
-	}
-	if k%m.tick != 0 {
-		return strategy.ErrTickSize
-	}
-	*p = fromKey(k, m.scale)
+	*o = n
 	return nil
 }
 
@@ -125,9 +27,8 @@ func (m *market) tooManyDecimals() error {
 		Detail: fmt.Sprintf("%s price can only be specified up to %d decimals.", m.pair, m.scale)}
 }
 
-// checkOffset validates a trailing offset (quote amount within the pair's decimals, or a
-// percentage below 100 with at most 6 decimals) and returns it as a key. The limit offset of
-// a trailing-stop-limit may be zero.
+// checkOffset converts a trailing offset (a quote amount within the pair's decimals, or a
+// percentage below 100 with at most 6 decimals: strategy.CheckOrder has checked it) to a key.
 func (m *market) checkOffset(p *decimal.Decimal, kind strategy.OffsetKind, zeroOK bool) (k int64, pct bool, err error) {
 	if p.Sign() < 0 || (p.Sign() == 0 && !zeroOK) {
 		return 0, false, strategy.ErrInvalidArgumentsPrice
@@ -180,23 +81,6 @@ func (m *market) marketRef(side feed.Side) (decimal.Decimal, bool) {
 	return decimal.Decimal{}, false
 }
 
-// costRef is the price costmin is checked at: the limit price for limit types, the trigger
-// for stops, the market for market and trailing orders. ok is false when none is known.
-func (m *market) costRef(o *strategy.Order) (decimal.Decimal, bool) {
-	switch o.Type {
-	case strategy.Limit, strategy.StopLoss, strategy.TakeProfit:
-		return o.Price, true
-	case strategy.StopLossLimit, strategy.TakeProfitLimit:
-		return o.Price2, true
-	}
-	return m.marketRef(o.Side)
-}
-
-// marketPriced reports whether an order type executes at market (rejected in limit_only).
-func marketPriced(t strategy.OrderType) bool {
-	return t == strategy.Market || t == strategy.StopLoss || t == strategy.TakeProfit || t == strategy.TrailingStop
-}
-
 func (e *Exchange) inMaintenance(m *market) bool {
 	if e.system == feed.SystemMaintenance {
 		return true
@@ -209,24 +93,23 @@ func (e *Exchange) inMaintenance(m *market) bool {
 }
 
 // statusErr is the rejection, if any, of a new or amended order under the current system and
-// pair status (Kraken's SystemStatus rules: cancel_only accepts only cancels, post_only only
-// post-only limit orders, limit_only only limit-priced orders).
+// pair status: strategy.StatusError's rules (the one validator's), for an order that is a
+// post-only limit, or market-priced, or neither.
 func (e *Exchange) statusErr(m *market, postOnlyLimit, atMarket bool) error {
+	o := strategy.Order{Type: strategy.StopLossLimit} // neither post-only nor market-priced
 	switch {
-	case e.inMaintenance(m):
-		return strategy.ErrUnavailable
-	case e.system == feed.SystemCancelOnly || m.status == feed.PairCancelOnly:
-		return strategy.ErrCancelOnly
-	case (e.system == feed.SystemPostOnly || m.status == feed.PairPostOnly) && !postOnlyLimit:
-		return strategy.ErrPostOnlyMode
-	case m.status == feed.PairLimitOnly && atMarket:
-		return strategy.ErrLimitOnlyMode
+	case postOnlyLimit:
+		o.Type, o.PostOnly = strategy.Limit, true
+	case atMarket:
+		o.Type = strategy.Market
 	}
-	return nil
+	mi := strategy.MarketInfo{System: e.system}
+	mi.Status = m.status
+	return strategy.StatusError(&o, mi)
 }
 
 func (e *Exchange) admit(m *market, o *strategy.Order) error {
-	return e.statusErr(m, o.Type == strategy.Limit && o.PostOnly, marketPriced(o.Type))
+	return e.statusErr(m, o.Type == strategy.Limit && o.PostOnly, strategy.MarketPriced(o.Type))
 }
 
 // online reports whether orders may match on m now.
@@ -302,11 +185,24 @@ func (e *Exchange) buyPrice(o *order) decimal.Decimal {
 
 // required is what an order must hold for qty more base to trade: base for a sell; for a
 // buy, qty × buyPrice plus the taker fee on that, rounded up.
+//
+// With the fee in base (fcib) a sell also holds the largest fee in base, and a buy holds no
+// fee in quote.
 func (e *Exchange) required(o *order, qty decimal.Decimal) (string, decimal.Decimal) {
 	m := o.m
 	if o.o.Side == feed.Sell {
+		if o.o.FeeInBase {
+			return m.info.Base, qty.Add(maxFee(qty, m.taker, m.lot))
+		}
 		return m.info.Base, qty
 	}
 	cost := qty.Mul(o.resPrice)
+	if o.o.FeeInBase {
+		return m.info.Quote, cost.RoundCeil(m.info.CostDecimals + 4)
+	}
 	return m.info.Quote, cost.Add(maxFee(cost, m.taker, m.info.CostDecimals)).RoundCeil(m.info.CostDecimals + 4)
 }
+
+// marketPriced reports whether an order type executes at market (refused in limit_only);
+// the rule is strategy.MarketPriced's.
+func marketPriced(t strategy.OrderType) bool { return strategy.MarketPriced(t) }

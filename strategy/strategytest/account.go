@@ -65,6 +65,24 @@ func (v *view) CancelAll(pair feed.Pair) error {
 	return nil
 }
 
+func (v *view) CancelAllOrdersAfter(timeout time.Duration) (time.Time, error) {
+	if !v.ok("CancelAllOrdersAfter") {
+		return time.Time{}, ErrInvalidContext
+	}
+	c := v.c
+	c.actions = append(c.actions, Action{Time: c.now, Callback: v.cb, Op: "cancel-after", Timer: timeout})
+	switch {
+	case timeout < 0:
+		return time.Time{}, strategy.ErrInvalidArguments
+	case timeout == 0:
+		c.dmsSet = false
+		return time.Time{}, nil
+	}
+	// The fake has no latency: the countdown starts now.
+	c.dmsSet, c.dmsAt = true, c.now.Add(timeout)
+	return c.dmsAt, nil
+}
+
 func (v *view) Amend(id strategy.OrderID, qty, price decimal.Decimal) error {
 	if !v.ok("Amend") {
 		return ErrInvalidContext
@@ -170,6 +188,9 @@ func (c *Context) reservation(o *order, qty decimal.Decimal) (decimal.Decimal, s
 	if o.Side == feed.Sell {
 		return qty, o.Pair.Base()
 	}
+	if o.QuoteQty.Sign() > 0 {
+		return o.QuoteQty, o.Pair.Quote() // viqc: the quote amount itself
+	}
 	price := o.Price
 	switch o.Type {
 	case strategy.Market, strategy.TrailingStop, strategy.TrailingStopLimit:
@@ -223,26 +244,16 @@ func (c *Context) update(o *order, reason string) strategy.OrderUpdate {
 	return u
 }
 
-// needsPrice reports whether Price (and Price2) must be set for the order type.
-func needsPrice(t strategy.OrderType) (price, price2 bool) {
-	switch t {
-	case strategy.Market:
-		return false, false
-	case strategy.StopLossLimit, strategy.TakeProfitLimit, strategy.TrailingStopLimit:
-		return true, true
-	}
-	return true, false
-}
-
 func (c *Context) submit(cb string, o strategy.Order) (strategy.OrderID, error) {
 	o.ID = ""
 	act := Action{Time: c.now, Callback: cb, Op: "submit", Order: o}
-	err := c.validate(o)
+	n, err := c.validate(o)
 	if err != nil {
 		act.Err = err.Error()
 		c.actions = append(c.actions, act)
 		return "", err
 	}
+	o = n
 	c.nextID++
 	o.ID = strategy.OrderID(fmt.Sprintf("OTEST%d-STRAT-%06d", c.nextID%10, c.nextID))
 	act.Order.ID = o.ID
@@ -252,116 +263,64 @@ func (c *Context) submit(cb string, o strategy.Order) (strategy.OrderID, error) 
 	c.open = append(c.open, ord)
 	c.byID[o.ID] = ord
 	c.queued = append(c.queued, c.update(ord, ""))
+	if o.PostOnly && c.wouldTake(c.markets[o.Pair].info, o) {
+		// As on Kraken: accepted, then cancelled because it would have taken liquidity.
+		c.finish(ord, strategy.StatusCanceled)
+		c.queued = append(c.queued, c.update(ord, strategy.ReasonPostOnly))
+	}
 	return o.ID, nil
 }
 
-func (c *Context) validate(o strategy.Order) error {
+// validate runs the one validator (strategy.CheckOrder, which the simulator runs too) and
+// then checks funds; it returns the order normalised (quantity on the lot step, relative
+// prices resolved). Under WithStrictPrecision a quantity off the lot step is refused, as the
+// simulator's Config.StrictLot does, and it and prices off the tick are also violations.
+func (c *Context) validate(o strategy.Order) (strategy.Order, error) {
 	if c.cfg.reject != nil {
 		if err := c.cfg.reject(o); err != nil {
-			return err
+			return o, err
 		}
 	}
 	m, ok := c.markets[o.Pair]
 	if !ok {
-		return strategy.ErrUnknownAssetPair
+		return o, strategy.ErrUnknownAssetPair
 	}
 	info := m.info
-	if o.Side != feed.Buy && o.Side != feed.Sell {
-		return strategy.ErrInvalidArguments
-	}
-	if o.Type < strategy.Market || o.Type > strategy.TrailingStopLimit || o.TimeInForce > strategy.GTD {
-		return strategy.ErrInvalidArguments
-	}
-	if o.PostOnly && o.Type != strategy.Limit {
-		return strategy.ErrInvalidArguments
-	}
-	if o.TimeInForce == strategy.GTD && !o.ExpireTime.After(c.now) {
-		return strategy.ErrInvalidArguments
-	}
-	if o.Qty.Sign() <= 0 {
-		return strategy.ErrInvalidVolume
-	}
-	if !info.FloorQty(o.Qty).Equal(o.Qty) {
+	n, err := strategy.CheckOrder(o, info, c.now, strategy.CheckOptions{StrictLot: c.cfg.strict})
+	switch {
+	case errors.Is(err, strategy.ErrInvalidVolume) && o.Qty.Sign() > 0:
 		c.precision("quantity %s of a %s %s order is off the lot step %s", o.Qty, o.Side, o.Type, info.QtyStep())
-		return strategy.ErrInvalidVolume
+	case errors.Is(err, strategy.ErrInvalidPrice):
+		c.precision("price %s of a %s %s order has more than %d decimals", offending(o, func(p decimal.Decimal) bool {
+			return !p.Truncate(info.PriceDecimals).Equal(p)
+		}), o.Side, o.Type, info.PriceDecimals)
+	case errors.Is(err, strategy.ErrTickSize):
+		c.precision("price %s of a %s %s order is off the tick %s", offending(o, func(p decimal.Decimal) bool {
+			return !info.FloorPrice(p).Equal(p)
+		}), o.Side, o.Type, info.PriceStep())
 	}
-	wantPrice, wantPrice2 := needsPrice(o.Type)
-	trailing := o.Type == strategy.TrailingStop || o.Type == strategy.TrailingStopLimit
-	if wantPrice {
-		if err := c.checkPrice(info, o, o.Price, trailing); err != nil {
-			return err
-		}
+	if err != nil {
+		return o, err
 	}
-	if wantPrice2 {
-		if err := c.checkPrice(info, o, o.Price2, trailing); err != nil {
-			return err
-		}
-	}
-	if cl := o.Close; cl != nil {
-		if cl.Type < strategy.Market || cl.Type > strategy.TrailingStopLimit {
-			return strategy.ErrInvalidArguments
-		}
-		p1, p2 := needsPrice(cl.Type)
-		tr := cl.Type == strategy.TrailingStop || cl.Type == strategy.TrailingStopLimit
-		if p1 {
-			if err := c.checkPrice(info, o, cl.Price, tr); err != nil {
-				return err
-			}
-		}
-		if p2 {
-			if err := c.checkPrice(info, o, cl.Price2, tr); err != nil {
-				return err
-			}
-		}
-	}
-	if o.Qty.LessThan(info.OrderMin) {
-		return strategy.ErrOrderMinimum
-	}
-	probe := &order{Order: o}
-	need, asset := c.reservation(probe, o.Qty)
-	if o.Side == feed.Buy && need.Sign() == 0 {
-		return strategy.ErrUnavailable // a market buy with no price known
-	}
-	costPrice := need.Div(o.Qty)
-	if o.Side == feed.Sell {
-		if wantPrice && !trailing {
-			costPrice = o.Price
-			if wantPrice2 {
-				costPrice = o.Price2
-			}
-		} else {
-			costPrice = c.marketPrice(o.Pair)
-		}
-	}
-	if info.CostMin.Sign() > 0 && costPrice.Sign() > 0 && o.Qty.Mul(costPrice).LessThan(info.CostMin) {
-		return strategy.ErrCostMinimum
-	}
-	if o.PostOnly && c.wouldTake(info, o) {
-		return strategy.ErrPostOnly
-	}
+	need, asset := c.reservation(&order{Order: n}, n.Qty)
 	if need.GreaterThan(c.balance(asset).Free()) {
-		return strategy.ErrInsufficientFunds
+		return o, strategy.ErrInsufficientFunds
 	}
-	return nil
+	return n, nil
 }
 
-func (c *Context) checkPrice(info strategy.MarketInfo, o strategy.Order, p decimal.Decimal, offset bool) error {
-	if p.Sign() <= 0 {
-		return strategy.ErrInvalidArgumentsPrice
+// offending returns the first of o's prices that bad reports, for a violation message.
+func offending(o strategy.Order, bad func(decimal.Decimal) bool) decimal.Decimal {
+	ps := []decimal.Decimal{o.Price, o.Price2}
+	if o.Close != nil {
+		ps = append(ps, o.Close.Price, o.Close.Price2)
 	}
-	if offset && o.Offset == strategy.OffsetPercent {
-		return nil // a percentage, not a price
+	for _, p := range ps {
+		if !p.IsZero() && bad(p) {
+			return p
+		}
 	}
-	if -p.Exponent() > info.PriceDecimals && !p.Equal(p.Truncate(info.PriceDecimals)) {
-		c.precision("price %s of a %s %s order has more than %d decimals", p, o.Side, o.Type, info.PriceDecimals)
-		return &strategy.KrakenError{Code: strategy.ErrInvalidPrice.Code,
-			Detail: fmt.Sprintf("%s price can only be specified up to %d decimals.", info.Pair, info.PriceDecimals)}
-	}
-	if !info.FloorPrice(p).Equal(p) {
-		c.precision("price %s of a %s %s order is off the tick %s", p, o.Side, o.Type, info.PriceStep())
-		return strategy.ErrTickSize
-	}
-	return nil
+	return decimal.Zero
 }
 
 func (c *Context) precision(format string, args ...any) {
@@ -371,23 +330,19 @@ func (c *Context) precision(format string, args ...any) {
 }
 
 // wouldTake reports whether a post-only limit would trade on arrival: against the book when
-// known, else against the last trade.
+// known, else against the last trade (strictly through it, as the simulator without a book).
 func (c *Context) wouldTake(info strategy.MarketInfo, o strategy.Order) bool {
-	var other decimal.Decimal
 	switch {
-	case info.HasBook && o.Side == feed.Buy:
-		other = info.Ask
-	case info.HasBook:
-		other = info.Bid
+	case info.HasBook && o.Side == feed.Buy && info.Ask.Sign() > 0:
+		return o.Price.GreaterThanOrEqual(info.Ask)
+	case info.HasBook && o.Side == feed.Sell && info.Bid.Sign() > 0:
+		return o.Price.LessThanOrEqual(info.Bid)
+	case info.HasLast && o.Side == feed.Buy:
+		return o.Price.GreaterThan(info.Last)
 	case info.HasLast:
-		other = info.Last
-	default:
-		return false
+		return o.Price.LessThan(info.Last)
 	}
-	if o.Side == feed.Buy {
-		return o.Price.GreaterThanOrEqual(other)
-	}
-	return o.Price.LessThanOrEqual(other)
+	return false
 }
 
 func (c *Context) cancel(cb string, id strategy.OrderID) error {
@@ -441,7 +396,7 @@ func (c *Context) amend(cb string, id strategy.OrderID, qty, price decimal.Decim
 			probe.Qty = next.Qty.Sub(o.filled)
 			probe.Close = nil
 			probe.PostOnly = false // Kraken's amend keeps post-only semantics; not re-checked here
-			err = c.validate(probe)
+			_, err = c.validate(probe)
 			if errors.Is(err, strategy.ErrOrderMinimum) || errors.Is(err, strategy.ErrCostMinimum) {
 				err = nil // a partially filled remainder may be below the minimums
 			}
@@ -527,7 +482,7 @@ func (c *Context) fill(o *order, qty, price decimal.Decimal, liq strategy.Liquid
 		cl := &order{
 			Order: strategy.Order{
 				Pair: o.Pair, Side: o.Side.Opposite(), Type: o.Close.Type, Qty: o.filled,
-				Price: o.Close.Price, Price2: o.Close.Price2, Offset: o.Offset, UserRef: o.UserRef,
+				Price: o.Close.Price, Price2: o.Close.Price2, Offset: o.Close.Offset, UserRef: o.UserRef,
 			},
 			status: strategy.StatusOpen, filled: decimal.Zero, cost: decimal.Zero, fee: decimal.Zero, seq: c.seq,
 		}

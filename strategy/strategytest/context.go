@@ -122,13 +122,13 @@ func (e *PanicError) Error() string {
 type Action struct {
 	Time     time.Time
 	Callback string           // the callback it happened in
-	Op       string           // submit, cancel, cancel-all, amend, set-timer
+	Op       string           // submit, cancel, cancel-all, cancel-after, amend, set-timer
 	Order    strategy.Order   // submit: the order as submitted, with its ID when accepted
 	ID       strategy.OrderID // cancel, amend
 	Pair     feed.Pair        // cancel-all
 	Qty      decimal.Decimal  // amend
 	Price    decimal.Decimal  // amend
-	Timer    time.Duration    // set-timer
+	Timer    time.Duration    // set-timer, cancel-after
 	Err      string           // the rejection, if any
 }
 
@@ -152,7 +152,7 @@ func (a Action) String() string {
 		fmt.Fprintf(&b, " pair=%s", a.Pair)
 	case "amend":
 		fmt.Fprintf(&b, " id=%s qty=%s price=%s", a.ID, a.Qty, a.Price)
-	case "set-timer":
+	case "set-timer", "cancel-after":
 		fmt.Fprintf(&b, " d=%s", a.Timer)
 	}
 	if a.Err != "" {
@@ -185,6 +185,9 @@ type Context struct {
 
 	timerAt  time.Time
 	timerSet bool
+
+	dmsAt  time.Time // CancelAllOrdersAfter deadline, when dmsSet
+	dmsSet bool
 
 	builders [][]*indicator.CandleBuilder // [interval][pair]
 
@@ -423,6 +426,13 @@ func (c *Context) begin(t time.Time) error {
 			if err := c.call("OnTimer", th.OnTimer); err != nil {
 				return err
 			}
+		}
+	}
+	if c.dmsSet && !c.now.Before(c.dmsAt) {
+		c.dmsSet = false
+		for _, o := range slices.Clone(c.open) {
+			c.finish(o, strategy.StatusCanceled)
+			c.queued = append(c.queued, c.update(o, "cancel all orders after timeout"))
 		}
 	}
 	for _, o := range slices.Clone(c.open) {

@@ -190,7 +190,6 @@ func TestSubmitValidation(t *testing.T) {
 		{name: "close bad price", order: strategy.Order{Pair: "BTC/USD", Side: feed.Buy, Type: strategy.Market, Qty: d("0.01"), Close: &strategy.CloseOrder{Type: strategy.StopLoss, Price: d("1.01")}}, want: strategy.ErrInvalidPrice, strict: true},
 		{name: "below ordermin", order: strategy.Order{Pair: "BTC/USD", Side: feed.Buy, Type: strategy.Market, Qty: d("0.00009")}, want: strategy.ErrOrderMinimum},
 		{name: "below costmin", order: strategy.Order{Pair: "BTC/USD", Side: feed.Sell, Type: strategy.Limit, Qty: d("0.0001"), Price: d("4000")}, want: strategy.ErrCostMinimum},
-		{name: "post-only would take", order: strategy.Order{Pair: "BTC/USD", Side: feed.Buy, Type: strategy.Limit, Qty: d("0.01"), Price: d("30000"), PostOnly: true}, want: strategy.ErrPostOnly},
 		{name: "post-only rests", order: strategy.Order{Pair: "BTC/USD", Side: feed.Sell, Type: strategy.Limit, Qty: d("0.01"), Price: d("30000.1"), PostOnly: true}},
 		{name: "insufficient quote", order: strategy.Order{Pair: "BTC/USD", Side: feed.Buy, Type: strategy.Limit, Qty: d("1"), Price: d("29000")}, want: strategy.ErrInsufficientFunds},
 		{name: "insufficient base", order: strategy.Order{Pair: "BTC/USD", Side: feed.Sell, Type: strategy.Market, Qty: d("0.5")}, want: strategy.ErrInsufficientFunds},
