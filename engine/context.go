@@ -25,18 +25,26 @@ type wctx struct {
 
 var _ strategy.Context = (*wctx)(nil)
 
-func (c *wctx) check() bool {
+// check reports whether a callback is running; when none is, it logs the violation (naming
+// the method) and the caller does nothing: actions return ErrContextRetained, queries their
+// zero value, so a retained Context can neither act nor observe the account between events.
+func (c *wctx) check(method string) bool {
 	if !c.active {
-		c.w.log.Warn("strategy used its Context outside a callback")
+		c.w.log.Warn("strategy used its Context outside a callback", zap.String("method", method))
 		return false
 	}
 	return true
 }
 
-func (c *wctx) Now() time.Time { return c.w.now }
+func (c *wctx) Now() time.Time {
+	if !c.check("Now") {
+		return time.Time{}
+	}
+	return c.w.now
+}
 
 func (c *wctx) Submit(o strategy.Order) (strategy.OrderID, error) {
-	if !c.check() {
+	if !c.check("Submit") {
 		return "", ErrContextRetained
 	}
 	w := c.w
@@ -64,14 +72,14 @@ func (c *wctx) Submit(o strategy.Order) (strategy.OrderID, error) {
 }
 
 func (c *wctx) Cancel(id strategy.OrderID) error {
-	if !c.check() {
+	if !c.check("Cancel") {
 		return ErrContextRetained
 	}
 	return c.w.ex.Cancel(c.w.now, id)
 }
 
 func (c *wctx) CancelAll(pair feed.Pair) error {
-	if !c.check() {
+	if !c.check("CancelAll") {
 		return ErrContextRetained
 	}
 	w := c.w
@@ -87,15 +95,8 @@ func (c *wctx) CancelAll(pair feed.Pair) error {
 	return nil
 }
 
-func (c *wctx) CancelAllOrdersAfter(timeout time.Duration) (time.Time, error) {
-	if !c.check() {
-		return time.Time{}, ErrContextRetained
-	}
-	return c.w.ex.CancelAllOrdersAfter(c.w.now, timeout)
-}
-
 func (c *wctx) Amend(id strategy.OrderID, qty, price decimal.Decimal) error {
-	if !c.check() {
+	if !c.check("Amend") {
 		return ErrContextRetained
 	}
 	w := c.w
@@ -115,24 +116,66 @@ func (c *wctx) Amend(id strategy.OrderID, qty, price decimal.Decimal) error {
 	return w.ex.Amend(w.now, id, a)
 }
 
-func (c *wctx) Balance(asset string) strategy.Balance { return c.w.led.Balance(asset) }
+func (c *wctx) Balance(asset string) strategy.Balance {
+	if !c.check("Balance") {
+		return strategy.Balance{Asset: asset}
+	}
+	return c.w.led.Balance(asset)
+}
 
-func (c *wctx) Balances() []strategy.Balance { return c.w.led.Balances() }
+func (c *wctx) Balances() []strategy.Balance {
+	if !c.check("Balances") {
+		return nil
+	}
+	return c.w.led.Balances()
+}
 
-func (c *wctx) Position(pair feed.Pair) strategy.Position { return c.w.led.Position(pair) }
+func (c *wctx) Position(pair feed.Pair) strategy.Position {
+	if !c.check("Position") {
+		return strategy.Position{Pair: pair}
+	}
+	return c.w.led.Position(pair)
+}
 
-func (c *wctx) OpenOrders(pair feed.Pair) []strategy.Order { return c.w.ex.OpenOrders(pair) }
+func (c *wctx) OpenOrders(pair feed.Pair) []strategy.Order {
+	if !c.check("OpenOrders") {
+		return nil
+	}
+	return c.w.ex.OpenOrders(pair)
+}
+
+func (c *wctx) OpenOrderCount(pair feed.Pair) int {
+	if !c.check("OpenOrderCount") {
+		return 0
+	}
+	return c.w.ex.OpenOrderCount(pair)
+}
+
+func (c *wctx) AppendOpenOrders(dst []strategy.Order, pair feed.Pair) []strategy.Order {
+	if !c.check("AppendOpenOrders") {
+		return dst
+	}
+	return c.w.ex.AppendOpenOrders(dst, pair)
+}
 
 func (c *wctx) Market(pair feed.Pair) strategy.MarketInfo {
-	if !c.w.wants(pair) {
+	if !c.check("Market") || !c.w.wants(pair) {
 		return strategy.MarketInfo{}
 	}
 	return c.w.ex.Market(pair)
 }
 
-func (c *wctx) Pairs() []feed.Pair { return append([]feed.Pair(nil), c.w.mine...) }
+func (c *wctx) Pairs() []feed.Pair {
+	if !c.check("Pairs") {
+		return nil
+	}
+	return append([]feed.Pair(nil), c.w.mine...)
+}
 
 func (c *wctx) SetTimer(d time.Duration) {
+	if !c.check("SetTimer") {
+		return
+	}
 	if d <= 0 {
 		c.w.timer = time.Time{}
 		return
@@ -140,4 +183,9 @@ func (c *wctx) SetTimer(d time.Duration) {
 	c.w.timer = c.w.now.Add(d)
 }
 
-func (c *wctx) Log() *zap.Logger { return c.w.log }
+// Log stays usable after the callback (a retained logger is harmless and a strategy may
+// log from its own cleanup), but the use is still reported.
+func (c *wctx) Log() *zap.Logger {
+	c.check("Log")
+	return c.w.log
+}

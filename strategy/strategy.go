@@ -118,7 +118,10 @@ type Stopper interface {
 // A Context is valid only for the duration of the callback it was passed to, and only on
 // the goroutine running it. Its answers describe the account as it is at that point of the
 // event stream: balances, positions and open orders include everything that happened up to
-// and including the current event.
+// and including the current event. Every method checks this: used after its callback
+// returned, a method reports the violation (the engine logs it, strategytest fails the test)
+// and does nothing — Submit, Cancel, CancelAll and Amend return an error, queries return
+// their zero value.
 type Context interface {
 	// Now returns the event time of the current callback (see Strategy: event time only).
 	Now() time.Time
@@ -138,12 +141,6 @@ type Context interface {
 	// CancelAll requests the cancellation of every open order on pair, or on every pair
 	// when pair is empty.
 	CancelAll(pair feed.Pair) error
-
-	// CancelAllOrdersAfter is Kraken's dead man's switch: if it is not called again within
-	// timeout of event time, every open order is cancelled (and the switch disarms). Each
-	// call resets the countdown; 0 disarms it. It returns the time the orders will be
-	// cancelled (zero when disarmed).
-	CancelAllOrdersAfter(timeout time.Duration) (time.Time, error)
 
 	// Amend changes an open order's quantity and/or price in place, like Kraken's
 	// AmendOrder: a zero qty or price leaves that field unchanged. For trigger orders
@@ -165,6 +162,15 @@ type Context interface {
 	// in submission order; with an empty pair, those of every pair. The slice is the
 	// caller's.
 	OpenOrders(pair feed.Pair) []Order
+
+	// OpenOrderCount returns len(OpenOrders(pair)) without copying the orders. It does not
+	// allocate: ask it on every trade rather than keeping a count of your own.
+	OpenOrderCount(pair feed.Pair) int
+
+	// AppendOpenOrders appends what OpenOrders(pair) returns to dst and returns the
+	// extended slice. Reusing dst (dst[:0]) between calls reads the open orders without
+	// allocating, so a strategy need not cache them between events.
+	AppendOpenOrders(dst []Order, pair feed.Pair) []Order
 
 	// Market returns pair's trading rules and the latest prices this instance has seen.
 	// For a pair that is not configured, MarketInfo.Pair is empty.

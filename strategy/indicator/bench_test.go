@@ -79,4 +79,3 @@ func BenchmarkVWAPRolling100(b *testing.B) {
 	}
 	_ = sink
 }
-

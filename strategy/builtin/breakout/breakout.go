@@ -64,10 +64,9 @@ type Breakout struct {
 	p     Params
 	log   *zap.Logger
 	pairs map[feed.Pair]*pairState
-	// gen changes whenever the account's orders or positions may have changed: a fill or an
-	// order update was delivered, or the strategy itself submitted or cancelled. A pair's
-	// cached account view is current while its gen matches.
-	gen uint64
+	// orders is the scratch buffer OnTrade reads the open orders into (Context.
+	// AppendOpenOrders): reused, so managing a position allocates no order slices.
+	orders []strategy.Order
 }
 
 type pairState struct {
@@ -75,93 +74,6 @@ type pairState struct {
 	phase        phase
 	stop, target decimal.Decimal
 	cancelled    strategy.OrderID // stop whose cancel was accepted; waiting for it to go
-	view         accountView
-}
-
-// accountView is what OnTrade needs to know about one pair's position and open orders. It is
-// cached between the events that can change it (see Breakout.gen) because reading it from
-// the Context on every trade — a copy of the open orders and the position's decimal maths —
-// was most of a backtest's cost; it is always what a fresh read would give.
-type accountView struct {
-	gen   uint64
-	rules rules           // the pair's rules pos was computed with
-	pos   decimal.Decimal // position, floored to the lot step
-
-	buying  bool             // a buy order is open
-	stop    strategy.OrderID // the first open stop-loss sell
-	hasStop bool
-	selling int // open sell orders
-
-	// Tradable(pos, price) does not decrease as a positive price rises (a larger cost only
-	// meets CostMin more easily), so prices at or above yes are tradable and at or below no
-	// are not; only prices in between are computed.
-	yes, no       decimal.Decimal
-	hasYes, hasNo bool
-}
-
-// rules are the parts of a pair's rules that FloorQty and Tradable read.
-type rules struct {
-	lotDecimals                int32
-	lotStep, orderMin, costMin decimal.Decimal
-}
-
-func rulesOf(m *strategy.MarketInfo) rules {
-	return rules{lotDecimals: m.LotDecimals, lotStep: m.LotStep, orderMin: m.OrderMin, costMin: m.CostMin}
-}
-
-func (r *rules) equal(o *rules) bool {
-	return r.lotDecimals == o.lotDecimals && same(r.lotStep, o.lotStep) && same(r.orderMin, o.orderMin) && same(r.costMin, o.costMin)
-}
-
-// same reports whether a and b are equal and written alike (the lot step's exponent is the
-// floored quantity's).
-func same(a, b decimal.Decimal) bool { return a.Exponent() == b.Exponent() && a.Equal(b) }
-
-// refresh makes v current: it rereads the position and open orders of pair when the account
-// may have changed since they were read, or the pair's rules differ.
-func (v *accountView) refresh(c strategy.Context, pair feed.Pair, m *strategy.MarketInfo, gen uint64) {
-	r := rulesOf(m)
-	if v.gen == gen && v.rules.equal(&r) {
-		return
-	}
-	*v = accountView{gen: gen, rules: r, pos: m.FloorQty(c.Position(pair).Qty)}
-	for _, o := range c.OpenOrders(pair) {
-		switch {
-		case o.Side == feed.Buy:
-			v.buying = true
-		case o.Type == strategy.StopLoss:
-			if !v.hasStop {
-				v.stop, v.hasStop = o.ID, true
-			}
-			v.selling++
-		default:
-			v.selling++
-		}
-	}
-}
-
-// holding reports whether the position is large enough to sell at price:
-// pos > 0 && m.Tradable(pos, price).
-func (v *accountView) holding(m *strategy.MarketInfo, price decimal.Decimal) bool {
-	if v.pos.Sign() <= 0 {
-		return false
-	}
-	if price.Sign() <= 0 {
-		return m.Tradable(v.pos, price)
-	}
-	if v.hasYes && price.GreaterThanOrEqual(v.yes) {
-		return true
-	}
-	if v.hasNo && price.LessThanOrEqual(v.no) {
-		return false
-	}
-	ok := m.Tradable(v.pos, price)
-	if ok {
-		v.yes, v.hasYes = price, true
-	} else {
-		v.no, v.hasNo = price, true
-	}
-	return ok
 }
 
 // New is the strategy.Factory.
@@ -186,7 +98,6 @@ func (s *Breakout) CandleIntervals() []time.Duration { return []time.Duration{s.
 
 // OnCandle implements strategy.CandleHandler: it looks for breakouts.
 func (s *Breakout) OnCandle(c strategy.Context, k feed.Candle) error {
-	s.gen++ // it may submit
 	st := s.pairs[k.Pair]
 	if st == nil {
 		st = &pairState{ch: indicator.NewDonchian(s.p.Period)}
@@ -195,7 +106,7 @@ func (s *Breakout) OnCandle(c strategy.Context, k feed.Candle) error {
 	// The channel of the candles before this one.
 	ready, upper := st.ch.Ready(), st.ch.Upper()
 	st.ch.Update(k.High.InexactFloat64(), k.Low.InexactFloat64())
-	if !ready || st.phase != flat || k.Close.InexactFloat64() <= upper || len(c.OpenOrders(k.Pair)) > 0 {
+	if !ready || st.phase != flat || k.Close.InexactFloat64() <= upper || c.OpenOrderCount(k.Pair) > 0 {
 		return nil
 	}
 	m := c.Market(k.Pair)
@@ -219,22 +130,40 @@ func (s *Breakout) OnCandle(c strategy.Context, k feed.Candle) error {
 	return nil
 }
 
-// OnTrade implements strategy.Strategy: it manages the position.
+// OnTrade implements strategy.Strategy: it manages the position. It reads the account
+// afresh on every trade — the open orders into a reused buffer — so what it sees is always
+// the account as it is, with no view of its own to keep in step.
 func (s *Breakout) OnTrade(c strategy.Context, t feed.Trade) error {
 	st := s.pairs[t.Pair]
 	if st == nil || st.phase == flat {
 		return nil
 	}
+	var buying, hasStop bool
+	var stop strategy.OrderID // the first open stop-loss sell
+	var selling int
+	s.orders = c.AppendOpenOrders(s.orders[:0], t.Pair)
+	for i := range s.orders {
+		o := &s.orders[i]
+		switch {
+		case o.Side == feed.Buy:
+			buying = true
+		case o.Type == strategy.StopLoss:
+			if !hasStop {
+				stop, hasStop = o.ID, true
+			}
+			selling++
+		default:
+			selling++
+		}
+	}
+	if st.phase == entering && buying {
+		return nil // the entry is still working: no need for the position's decimal maths
+	}
 	m := c.Market(t.Pair)
-	v := &st.view
-	v.refresh(c, t.Pair, &m, s.gen)
-	pos := v.pos
-	holding := v.holding(&m, t.Price)
+	pos := m.FloorQty(c.Position(t.Pair).Qty)
+	holding := pos.Sign() > 0 && m.Tradable(pos, t.Price)
 	switch st.phase {
 	case entering:
-		if v.buying {
-			return nil // the entry is still working
-		}
 		if !holding {
 			st.phase = flat // rejected or cancelled before it filled
 			s.cancelSells(c, t.Pair)
@@ -250,17 +179,16 @@ func (s *Breakout) OnTrade(c strategy.Context, t feed.Trade) error {
 		}
 		if t.Price.GreaterThanOrEqual(st.target) {
 			st.phase = exiting
-			if v.hasStop {
-				if s.cancel(c, v.stop) {
-					st.cancelled = v.stop
+			if hasStop {
+				if s.cancel(c, stop) {
+					st.cancelled = stop
 				}
 				return nil
 			}
-			return s.exit(c, t, st, pos, v.selling)
+			return s.exit(c, t, pos, selling)
 		}
-		if !v.hasStop {
+		if !hasStop {
 			// The conditional close is missing: protect the position with a stop of our own.
-			s.gen++
 			_, err := c.Submit(strategy.Order{Pair: t.Pair, Side: feed.Sell, Type: strategy.StopLoss, Qty: pos, Price: st.stop, UserRef: RefStop})
 			if err != nil {
 				c.Log().Info("stop rejected", zap.Stringer("pair", t.Pair), zap.Error(err))
@@ -272,35 +200,22 @@ func (s *Breakout) OnTrade(c strategy.Context, t feed.Trade) error {
 			s.cancelSells(c, t.Pair)
 			return nil
 		}
-		if v.hasStop {
-			if v.stop != st.cancelled && s.cancel(c, v.stop) { // the earlier cancel failed: retry
-				st.cancelled = v.stop
+		if hasStop {
+			if stop != st.cancelled && s.cancel(c, stop) { // the earlier cancel failed: retry
+				st.cancelled = stop
 			}
 			return nil
 		}
-		return s.exit(c, t, st, pos, v.selling)
+		return s.exit(c, t, pos, selling)
 	}
-	return nil
-}
-
-// OnFill implements strategy.FillHandler: a fill changes the position and the open orders.
-func (s *Breakout) OnFill(strategy.Context, strategy.Fill) error {
-	s.gen++
-	return nil
-}
-
-// OnOrder implements strategy.OrderHandler: an order opened, changed or ended.
-func (s *Breakout) OnOrder(strategy.Context, strategy.OrderUpdate) error {
-	s.gen++
 	return nil
 }
 
 // exit sells the position at market once no other sell order holds it.
-func (s *Breakout) exit(c strategy.Context, t feed.Trade, st *pairState, pos decimal.Decimal, selling int) error {
+func (s *Breakout) exit(c strategy.Context, t feed.Trade, pos decimal.Decimal, selling int) error {
 	if selling > 0 {
 		return nil // an exit is already working
 	}
-	s.gen++
 	if _, err := c.Submit(strategy.Order{Pair: t.Pair, Side: feed.Sell, Type: strategy.Market, Qty: pos, UserRef: RefExit}); err != nil {
 		c.Log().Info("exit rejected; will retry", zap.Stringer("pair", t.Pair), zap.Error(err))
 	}
@@ -308,15 +223,15 @@ func (s *Breakout) exit(c strategy.Context, t feed.Trade, st *pairState, pos dec
 }
 
 func (s *Breakout) cancelSells(c strategy.Context, pair feed.Pair) {
-	for _, o := range c.OpenOrders(pair) {
-		if o.Side == feed.Sell {
-			s.cancel(c, o.ID)
+	s.orders = c.AppendOpenOrders(s.orders[:0], pair)
+	for i := range s.orders {
+		if s.orders[i].Side == feed.Sell {
+			s.cancel(c, s.orders[i].ID)
 		}
 	}
 }
 
 func (s *Breakout) cancel(c strategy.Context, id strategy.OrderID) bool {
-	s.gen++
 	if err := c.Cancel(id); err != nil {
 		c.Log().Info("cancel rejected", zap.String("id", string(id)), zap.Error(err))
 		return false
@@ -328,7 +243,5 @@ func (s *Breakout) cancel(c strategy.Context, id strategy.OrderID) bool {
 var (
 	_ strategy.Strategy      = (*Breakout)(nil)
 	_ strategy.CandleHandler = (*Breakout)(nil)
-	_ strategy.FillHandler   = (*Breakout)(nil)
-	_ strategy.OrderHandler  = (*Breakout)(nil)
 	_ strategy.Factory       = New
 )

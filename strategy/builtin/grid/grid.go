@@ -45,10 +45,6 @@ type Grid struct {
 	step  decimal.Decimal // spacing as a fraction
 	log   *zap.Logger
 	pairs map[feed.Pair]*pairState
-	// gen changes whenever the account's open orders may have changed: a callback other
-	// than OnTrade ran (fills, order updates, the timer's cancels), or OnTrade placed a grid.
-	// A pair's cached hasOpen is current while its gen matches.
-	gen uint64
 }
 
 type pairState struct {
@@ -56,10 +52,6 @@ type pairState struct {
 	built   bool
 	backoff bool                       // the last build placed nothing: wait for the timer
 	pending map[string]decimal.Decimal // counter-order quantity below the minimums, by side and price
-	// hasOpen caches len(OpenOrders(pair)) > 0 as of gen openGen: copying the open orders
-	// on every trade was most of what the grid cost a backtest.
-	hasOpen bool
-	openGen uint64
 }
 
 // New is the strategy.Factory.
@@ -90,7 +82,6 @@ func (g *Grid) state(pair feed.Pair) *pairState {
 
 // OnStart implements strategy.Starter: it arms the recentring timer.
 func (g *Grid) OnStart(c strategy.Context) error {
-	g.gen++
 	c.SetTimer(g.p.Recenter)
 	return nil
 }
@@ -98,29 +89,17 @@ func (g *Grid) OnStart(c strategy.Context) error {
 // OnTrade implements strategy.Strategy: it (re)builds the grid when the pair has no orders.
 func (g *Grid) OnTrade(c strategy.Context, t feed.Trade) error {
 	st := g.state(t.Pair)
-	if st.backoff {
+	// OpenOrderCount, not len(OpenOrders): this runs on every trade and must not copy the
+	// grid's orders.
+	if st.backoff || c.OpenOrderCount(t.Pair) > 0 {
 		return nil
 	}
-	if st.openGen != g.gen {
-		st.hasOpen, st.openGen = len(c.OpenOrders(t.Pair)) > 0, g.gen
-	}
-	if st.hasOpen {
-		return nil
-	}
-	g.gen++
 	g.build(c, t.Pair, st)
-	return nil
-}
-
-// OnOrder implements strategy.OrderHandler: an order opened, changed or ended.
-func (g *Grid) OnOrder(strategy.Context, strategy.OrderUpdate) error {
-	g.gen++
 	return nil
 }
 
 // OnTimer implements strategy.TimerHandler: it recentres grids the mid has left.
 func (g *Grid) OnTimer(c strategy.Context) error {
-	g.gen++
 	defer c.SetTimer(g.p.Recenter)
 	for _, pair := range c.Pairs() {
 		st := g.state(pair)
@@ -149,7 +128,6 @@ func (g *Grid) OnTimer(c strategy.Context) error {
 // OnFill implements strategy.FillHandler: every fill is answered one step away on the other
 // side.
 func (g *Grid) OnFill(c strategy.Context, f strategy.Fill) error {
-	g.gen++
 	st := g.state(f.Pair)
 	m := c.Market(f.Pair)
 	one := decimal.NewFromInt(1)
@@ -229,6 +207,5 @@ var (
 	_ strategy.Starter      = (*Grid)(nil)
 	_ strategy.TimerHandler = (*Grid)(nil)
 	_ strategy.FillHandler  = (*Grid)(nil)
-	_ strategy.OrderHandler = (*Grid)(nil)
 	_ strategy.Factory      = New
 )
