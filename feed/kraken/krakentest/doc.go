@@ -3,11 +3,12 @@
 // subset (Time, SystemStatus, AssetPairs, Trades) under "/0/public/", on one listener.
 //
 // It speaks the wire as captured from Kraken (PROTOCOL.md): status first on connect; one ack
-// per pair/symbol with Kraken's field order and error texts ("Pair(s) not found",
-// "Currency pair not supported XBT/USD", "Subscription depth not supported", ...); v1 data as
+// per pair/symbol with Kraken's field order and error texts ("Currency pair not supported
+// LSK/XBT", "Subscription depth not supported", ...); v1 data as
 // arrays of fixed-decimal strings with "seconds.micros" times, v2 data as JSON numbers printed
-// at the pair's precision with trailing zeros; heartbeats after each idle second while
-// subscribed; pings answered with the request id.
+// at the pair's precision with trailing zeros; heartbeats while subscribed (v1 every second
+// whatever the traffic, as recorded; v2 after each idle second); pings answered with the
+// request id.
 //
 // Data comes from a generated market (WithMarket, e.g. feed/synth), a recording replayed at a
 // speed factor (WithRecording), events published by a test (Publish) or raw frames (Send,

@@ -83,7 +83,7 @@ func TestMaintenanceStatusIsPushed(t *testing.T) {
 	v1.read()
 	v2.read()
 	srv.SetSystemStatus(feed.SystemMaintenance)
-	if b := v2.read(); !bytes.Equal(b, []byte(`{"channel":"status","data":[{"api_version":"v2","system":"maintenance","version":"2.0.10"}],"type":"update"}`)) {
+	if b := v2.read(); !bytes.Equal(b, []byte(`{"channel":"status","type":"update","data":[{"version":"2.0.10","system":"maintenance","api_version":"v2","upcoming_maintenance":[],"emergency":[]}]}`)) {
 		t.Errorf("v2 maintenance frame %s", b)
 	}
 	if m := decodeObj(t, v1.read()); m["event"] != "systemStatus" || m["status"] != "maintenance" {

@@ -22,6 +22,7 @@ type config struct {
 	speed       float64
 	loop        bool
 	seed        uint64
+	seedSet     bool
 	heartbeat   time.Duration
 	readLimit   int64
 	queueLimit  int
@@ -89,11 +90,13 @@ func WithRecording(r *Recording, loop bool) Option {
 // multiplies the rate.
 func WithSpeed(f float64) Option { return func(c *config) { c.speed = f } }
 
-// WithSeed seeds the connection ids (default 1).
-func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+// WithSeed seeds the connection ids, for tests that want the same ids every run. Without it
+// they are random, as Kraken's are, so a client that keys anything on them sees new ones
+// on every connection and every run.
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed, c.seedSet = seed, true } }
 
-// WithHeartbeat sets the idle interval after which a subscribed connection gets a heartbeat
-// (default 1s, as Kraken).
+// WithHeartbeat sets the heartbeat interval of subscribed connections (default 1s, as
+// Kraken): v1 sends one every interval whatever the traffic, v2 after each idle interval.
 func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.heartbeat = d } }
 
 // WithReadLimit bounds the size of a client request (default 64 KiB).

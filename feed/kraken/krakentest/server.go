@@ -92,7 +92,7 @@ type Server struct {
 	streams       map[streamKey][]*conn
 	status        feed.SystemState
 	rng           *rand.Rand
-	nextChannelID int64
+	usedChannelID map[int64]bool
 	faults        faultState
 	changed       chan struct{} // closed and replaced whenever subscriptions change
 	genBuf        []feed.Event
@@ -150,18 +150,22 @@ func serve(ln net.Listener, pipe *pipeListener, opts []Option) (*Server, error) 
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.log.Named("krakentest"),
-		ln:      ln,
-		pipe:    pipe,
-		addr:    ln.Addr().String(),
-		byV2:    make(map[feed.Pair]*pairState),
-		byV1:    make(map[string]*pairState),
-		byREST:  make(map[string]*pairState),
-		streams: make(map[streamKey][]*conn),
-		status:  feed.SystemOnline,
-		rng:     rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
-		changed: make(chan struct{}),
+		cfg:           cfg,
+		log:           cfg.log.Named("krakentest"),
+		ln:            ln,
+		pipe:          pipe,
+		addr:          ln.Addr().String(),
+		byV2:          make(map[feed.Pair]*pairState),
+		byV1:          make(map[string]*pairState),
+		byREST:        make(map[string]*pairState),
+		streams:       make(map[streamKey][]*conn),
+		status:        feed.SystemOnline,
+		rng:           rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15)),
+		usedChannelID: make(map[int64]bool),
+		changed:       make(chan struct{}),
+	}
+	if !cfg.seedSet {
+		s.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	if pipe != nil {
 		s.addr = pipeHost

@@ -52,7 +52,7 @@ func TestStatusIsTheFirstFrame(t *testing.T) {
 	}
 	v2 := dial(t, srv, srv.URLv2())
 	b := v2.read()
-	if shape(t, b) != `{channel:string,data:[{api_version:string,connection_id:number,system:string,version:string}],type:string}` {
+	if shape(t, b) != `{channel:string,data:[{api_version:string,connection_id:number,emergency:[],system:string,upcoming_maintenance:[],version:string}],type:string}` {
 		t.Errorf("v2 first frame = %s", b)
 	}
 }
@@ -335,7 +335,7 @@ func TestV1ErrorAcks(t *testing.T) {
 	}{
 		{`not json`, []string{`{"errorMessage":"Malformed request","event":"error"}`}},
 		{`{"event":"subscribe","pair":["BTC/USD"],"subscription":{"name":"trade"}}`,
-			[]string{`{"errorMessage":"Pair(s) not found","event":"subscriptionStatus","pair":"BTC/USD","status":"error","subscription":{"name":"trade"}}`}},
+			[]string{`{"errorMessage":"Currency pair not supported BTC/USD","event":"subscriptionStatus","pair":"BTC/USD","status":"error","subscription":{"name":"trade"}}`}},
 		{`{"event":"subscribe","pair":["XBTUSDT"],"subscription":{"name":"trade"},"reqid":1}`,
 			[]string{`{"errorMessage":"Currency pair not in ISO 4217-A3 format XBTUSDT","event":"subscriptionStatus","pair":"XBTUSDT","reqid":1,"status":"error","subscription":{"name":"trade"}}`}},
 		{`{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"book","depth":42}}`,
@@ -346,7 +346,7 @@ func TestV1ErrorAcks(t *testing.T) {
 				`{"errorMessage":"Subscription ohlc interval not supported","event":"subscriptionStatus","pair":"ETH/USD","status":"error","subscription":{"interval":7,"name":"ohlc"}}`,
 			}},
 		{`{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"book","depth":"10"}}`,
-			[]string{`{"errorMessage":"Subscription book depth must be an integer","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":{"depth":10,"name":"book"}}`}},
+			[]string{`{"errorMessage":"Subscription book depth must be an integer","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":{"depth":"10","name":"book"}}`}},
 		{`{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"trades"}}`,
 			[]string{`{"errorMessage":"Subscription name invalid","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":{"name":"trades"}}`}},
 		{`{"event":"subscribe","pair":"XBT/USD","subscription":{"name":"trade"}}`,
@@ -354,7 +354,7 @@ func TestV1ErrorAcks(t *testing.T) {
 		{`{"event":"subscribe","pair":["XBT/USD"],"subscription":"trade"}`,
 			[]string{`{"errorMessage":"Subscription field must be an object","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":"trade"}`}},
 		{`{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"trade","depth":10}}`,
-			[]string{`{"errorMessage":"Subscription object unsupported field","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":{"name":"trade"}}`}},
+			[]string{`{"errorMessage":"Unsupported field: 'depth' for the given msg type: subscribe","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":{"depth":10,"name":"trade"}}`}},
 		{`{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"trade"},"reqid":6}`,
 			[]string{`{"errorMessage":"Already subscribed","event":"subscriptionStatus","pair":"XBT/USD","reqid":6,"status":"error","subscription":{"name":"trade"}}`}},
 		{`{"event":"unsubscribe","pair":["XBT/USD"],"subscription":{"name":"ticker"},"reqid":7}`,
@@ -402,6 +402,8 @@ func TestV2ErrorAcks(t *testing.T) {
 		{`{"method":"ping","params":{},"req_id":0}`,
 			[]string{`{"error":"Unsupported field: 'params' for the given msg type: ping","method":"ping","req_id":0,"success":false}`}},
 		{`{"method":"subscribe","params":{"channel":"level3","symbol":["BTC/USD"]},"req_id":0}`,
+			[]string{`{"error":"Private data and trading are unavailable on this endpoint. Try ws-auth.kraken.com","method":"subscribe","req_id":0,"success":false}`}},
+		{`{"method":"subscribe","params":{"channel":"candles","symbol":["BTC/USD"]},"req_id":0}`,
 			[]string{`{"error":"Unsupported event","method":"subscribe","req_id":0,"success":false}`}},
 		{`{"method":"subscribe","params":{"channel":"ohlc","symbol":["BTC/USD"],"interval":7}}`,
 			[]string{`{"error":"Subscription ohlc interval not supported","method":"subscribe","success":false}`}},

@@ -1,7 +1,9 @@
 package krakentest
 
 import (
+	"bytes"
 	"encoding/json"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -14,12 +16,16 @@ import (
 const (
 	errV1PairArray    = "Pair field must be an array"
 	errV1PairNotFound = "Pair(s) not found"
-	errV1PairFormat   = "Currency pair not in ISO 4217-A3 format "
-	errV1SubObject    = "Subscription field must be an object"
-	errV1Name         = "Subscription name invalid"
-	errV1Field        = "Subscription object unsupported field"
-	errV1DepthInt     = "Subscription book depth must be an integer"
-	errV1IntervalInt  = "Subscription ohlc interval must be an integer"
+	// errV1PairUnsupported is followed by the pair as sent: "Currency pair not supported LSK/XBT"
+	// (a real v1 answer quoted in a public WebSocket client's source; see TestRealTexts).
+	errV1PairUnsupported = "Currency pair not supported "
+	// errPrivate answers a private channel asked of the public endpoint, v1 and v2 alike.
+	errPrivate       = "Private data and trading are unavailable on this endpoint. Try ws-auth.kraken.com"
+	errV1PairFormat  = "Currency pair not in ISO 4217-A3 format "
+	errV1SubObject   = "Subscription field must be an object"
+	errV1Name        = "Subscription name invalid"
+	errV1DepthInt    = "Subscription book depth must be an integer"
+	errV1IntervalInt = "Subscription ohlc interval must be an integer"
 )
 
 // v1Request is a parsed v1 subscribe/unsubscribe.
@@ -132,6 +138,8 @@ func (req *v1Request) parse(top map[string]json.RawMessage) string {
 		req.channel, req.depth = chBook, 10
 	case "ohlc":
 		req.channel, req.interval = chOHLC, 1
+	case "ownTrades", "openOrders":
+		return errPrivate
 	default:
 		return errV1Name
 	}
@@ -141,7 +149,8 @@ func (req *v1Request) parse(top map[string]json.RawMessage) string {
 		case k == "depth" && req.channel == chBook:
 		case k == "interval" && req.channel == chOHLC:
 		default:
-			return errV1Field
+			// Kraken names the field and the event (TestRealTexts), whatever the channel.
+			return "Unsupported field: '" + k + "' for the given msg type: " + req.event
 		}
 	}
 	if raw, ok := sub["depth"]; ok {
@@ -201,7 +210,7 @@ func (s *Server) v1PairCheck(name string) (*pairState, string) {
 	}
 	ps := s.byV1[name]
 	if ps == nil {
-		return nil, errV1PairNotFound
+		return nil, errV1PairUnsupported + name
 	}
 	return ps, ""
 }
@@ -267,15 +276,31 @@ func (s *Server) unsubscribeV1ByID(c *conn, req *v1Request) {
 	s.sendCtl(c, v1Error(errNotFound, req.reqID))
 }
 
-// channelID returns the server-wide channel id of a v1 stream.
+// channelID returns the server-wide channel id of a v1 stream. Kraken's ids are large and
+// stay the same for a channel and pair across subscriptions and connections (119930881 for
+// XBT/USD trade in a 2026 capture), so a client can never rely on them being small or in
+// subscription order: the id is a hash of the channel name and pair in [1e8, 1e9), moved
+// on by one past any id already taken. A replayed recording presets its own ids.
 func (s *Server) channelID(ps *pairState, name string) int64 {
 	id, ok := ps.channelIDs[name]
 	if !ok {
-		s.nextChannelID++
-		id = s.nextChannelID
-		ps.channelIDs[name] = id
+		h := fnv.New64a()
+		h.Write([]byte(name))      //nolint:errcheck // hash writes never fail
+		h.Write([]byte{0})         //nolint:errcheck
+		h.Write([]byte(ps.v1Name)) //nolint:errcheck
+		id = 100_000_000 + int64(h.Sum64()%900_000_000)
+		for s.usedChannelID[id] {
+			id++
+		}
+		s.setChannelID(ps, name, id)
 	}
 	return id
+}
+
+// setChannelID fixes the id of a v1 stream. s.mu held.
+func (s *Server) setChannelID(ps *pairState, name string, id int64) {
+	ps.channelIDs[name] = id
+	s.usedChannelID[id] = true
 }
 
 // v1Status encodes a subscriptionStatus. ps is set for successful (un)subscriptions, which
@@ -308,8 +333,10 @@ func v1Status(req *v1Request, ps *pairState, pair, status, errText string) []byt
 	b = append(b, `,"status":`...)
 	b = appendString(b, status)
 	b = append(b, `,"subscription":`...)
-	if req.channel == chNone {
-		b = append(b, compactJSON(req.subRaw)...)
+	if errText != "" || req.channel == chNone {
+		// Errors echo the subscription as the client sent it (values untouched: a "depth":"10"
+		// stays a string, no default depth is added), keys in Kraken's sorted order.
+		b = append(b, echoJSON(req.subRaw)...)
 	} else {
 		b = append(b, '{')
 		switch req.channel {
@@ -329,17 +356,34 @@ func v1Status(req *v1Request, ps *pairState, pair, status, errText string) []byt
 	return append(b, '}')
 }
 
-// compactJSON re-encodes the client's own subscription object for an error echo.
-func compactJSON(raw json.RawMessage) []byte {
-	var v any
-	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+// echoJSON re-encodes the client's own subscription object for an error echo: an object's
+// keys sorted (as every Kraken v1 object is), each value's text as sent; anything else compacted.
+func echoJSON(raw json.RawMessage) []byte {
+	var obj map[string]json.RawMessage
+	if len(raw) == 0 {
 		return []byte("{}")
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	if json.Unmarshal(raw, &obj) == nil && obj != nil {
+		b := []byte{'{'}
+		for i, k := range sortedKeys(obj) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			var c bytes.Buffer
+			if json.Compact(&c, obj[k]) != nil {
+				return []byte("{}")
+			}
+			b = append(b, c.Bytes()...)
+		}
+		return append(b, '}')
+	}
+	var c bytes.Buffer
+	if json.Compact(&c, raw) != nil {
 		return []byte("{}")
 	}
-	return b
+	return c.Bytes()
 }
 
 func v1Error(text string, reqID json.RawMessage) []byte {
@@ -362,14 +406,17 @@ func v1Pong(reqID json.RawMessage) []byte {
 	return append(b, '}')
 }
 
+// v1SystemStatus encodes the systemStatus event in the field order of a 2026 capture of
+// version 1.9.6 (TestRealTexts): event, version, status, connectionID, then the two arrays
+// Kraken added in 2026, empty when nothing is announced.
 func v1SystemStatus(state feed.SystemState, connID uint64, version string) []byte {
-	b := []byte(`{"connectionID":`)
-	b = strconv.AppendUint(b, connID, 10)
-	b = append(b, `,"event":"systemStatus","status":`...)
-	b = appendString(b, string(state))
-	b = append(b, `,"version":`...)
+	b := []byte(`{"event":"systemStatus","version":`)
 	b = appendString(b, version)
-	return append(b, '}')
+	b = append(b, `,"status":`...)
+	b = appendString(b, string(state))
+	b = append(b, `,"connectionID":`...)
+	b = strconv.AppendUint(b, connID, 10)
+	return append(b, `,"upcoming_maintenance":[],"emergency":[]}`...)
 }
 
 // sendSnapshotV1 sends what v1 sends right after a successful subscribe: the book snapshot,

@@ -21,7 +21,6 @@ const (
 	errRate            = "Exceeded msg rate"
 	errDepth           = "Subscription depth not supported"
 	errInterval        = "Subscription ohlc interval not supported"
-	errNeedInterval    = "Subscription ohlc requires interval"
 	errV2PairPrefix    = "Currency pair not supported "
 	warnOHLCTimestamp  = "timestamp is deprecated, use interval_begin"
 	warnInstrumentTick = "tick_size is deprecated, use price_increment"
@@ -113,6 +112,10 @@ func parseV2Params(top map[string]json.RawMessage, method string) (v2Request, st
 	case "instrument":
 		req.channel = chInstrument
 		allowed["include_tokenized_assets"], allowed["execution_venue"] = true, true
+	case "executions", "balances", "level3":
+		// The public endpoint refuses the private channels by name (2026 captures quoted in
+		// TestRealTexts), before looking at any other field.
+		return req, errPrivate
 	default:
 		return req, errV2Unsupported
 	}
@@ -140,9 +143,11 @@ func parseV2Params(top map[string]json.RawMessage, method string) (v2Request, st
 		}
 	}
 	if req.channel == chOHLC {
+		// interval is optional in the v2 docs (D2/ohlc); like v1, it defaults to 1 minute.
+		req.interval = 1
 		raw, ok := params["interval"]
 		if !ok {
-			return req, errNeedInterval
+			raw = json.RawMessage("1")
 		}
 		if !isJSONInt(raw) {
 			return req, errInterval
@@ -207,7 +212,8 @@ func (s *Server) subscribeV2(c *conn, req *v2Request, tin time.Time) {
 			continue
 		}
 		k := req.key(sym)
-		if c.subs[k] != nil {
+		if c.subs[k] != nil || (k.ch == chBook && c.hasBook(k.pair)) {
+			// One book per symbol and socket: a second depth is refused as Kraken does.
 			s.sendCtl(c, v2Ack(nil, "subscribe", req.reqID, nil, errAlready, sym, tin, s.now()))
 			continue
 		}
@@ -330,19 +336,21 @@ func v2Pong(reqID json.RawMessage, tin, tout time.Time) []byte {
 
 var v2Heartbeat = []byte(`{"channel":"heartbeat"}`)
 
-// v2StatusFrame encodes a status update. Kraken omits connection_id outside "online".
+// v2StatusFrame encodes a status update in the 2.0.10 shape of a 2026 capture (PROTOCOL.md
+// §1, TestRealTexts): channel, type, data; inside, version, system, api_version,
+// connection_id and the two announcement arrays. Kraken omits connection_id outside
+// "online" (a 2024-05 maintenance frame).
 func v2StatusFrame(state feed.SystemState, connID uint64, version string) []byte {
-	b := []byte(`{"channel":"status","data":[{"api_version":"v2",`)
-	if state == feed.SystemOnline {
-		b = append(b, `"connection_id":`...)
-		b = strconv.AppendUint(b, connID, 10)
-		b = append(b, ',')
-	}
-	b = append(b, `"system":`...)
-	b = appendString(b, string(state))
-	b = append(b, `,"version":`...)
+	b := []byte(`{"channel":"status","type":"update","data":[{"version":`)
 	b = appendString(b, version)
-	return append(b, `}],"type":"update"}`...)
+	b = append(b, `,"system":`...)
+	b = appendString(b, string(state))
+	b = append(b, `,"api_version":"v2"`...)
+	if state == feed.SystemOnline {
+		b = append(b, `,"connection_id":`...)
+		b = strconv.AppendUint(b, connID, 10)
+	}
+	return append(b, `,"upcoming_maintenance":[],"emergency":[]}]}`...)
 }
 
 // sendSnapshotV2 sends what Kraken sends right after a successful subscribe. s.mu held.
@@ -391,8 +399,10 @@ func viewLevels(v *bookView, side feed.Side) []feed.BookLevel {
 	return out
 }
 
+// v2BookSnapshot encodes a view as a snapshot. It carries the book's last change as its
+// timestamp, as 2026 snapshots do (2024 ones had none; clients take it as optional).
 func v2BookSnapshot(ps *pairState, v *bookView, ck uint32) []byte {
-	u := feed.BookUpdate{Pair: ps.info.Pair, Snapshot: true, Bids: viewLevels(v, feed.Buy), Asks: viewLevels(v, feed.Sell), Checksum: ck, HasChecksum: true}
+	u := feed.BookUpdate{Pair: ps.info.Pair, Snapshot: true, Bids: viewLevels(v, feed.Buy), Asks: viewLevels(v, feed.Sell), Checksum: ck, HasChecksum: true, Time: ps.bookTime.Truncate(time.Microsecond)}
 	return kraken.AppendV2Book(make([]byte, 0, 128+60*2*v.depth), &u, ps.pScale, ps.qScale)
 }
 
@@ -611,4 +621,15 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// hasBook reports whether the connection holds a v2 book subscription of pair at any depth.
+// s.mu held.
+func (c *conn) hasBook(pair feed.Pair) bool {
+	for k := range c.subs {
+		if k.api == feed.APIV2 && k.ch == chBook && k.pair == pair {
+			return true
+		}
+	}
+	return false
 }
