@@ -476,7 +476,6 @@ func (e *Exchange) Advance(now time.Time) []Report {
 	}
 	e.evn++
 	e.runTimers(e.now)
-	e.runSchedule(e.now)
 	e.placeSpawned()
 	e.at = e.now
 	e.expire(e.now)
@@ -502,11 +501,8 @@ func (e *Exchange) OnEvent(ev *feed.Event) []Report {
 	}
 	e.evn++
 	e.seq = ev.Seq
-	if e.dmsOn || len(e.starts) > 0 {
-		e.runTimers(e.now)
-	}
-	if len(e.sched) > 0 && !e.sched[0].at.After(e.now) {
-		e.runSchedule(e.now)
+	if e.dmsOn || len(e.starts) > 0 || (len(e.sched) > 0 && !e.sched[0].at.After(e.now)) {
+		e.runTimers(e.now) // requests, scheduled starts and the dead man's switch, in time order
 	}
 	e.at = e.now
 	switch ev.Kind {

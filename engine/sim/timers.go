@@ -64,8 +64,9 @@ func (e *Exchange) enter(o *order) {
 	e.arrive(o)
 }
 
-// runTimers runs, in time order, what is due by now: scheduled starts and the dead man's
-// switch, each after the requests that reached the exchange before it.
+// runTimers runs, in time order, what is due by now: requests reaching the exchange,
+// scheduled starts and the dead man's switch (requests first at equal times). A request may
+// park an order whose start is due before now: it is picked up in its turn.
 func (e *Exchange) runTimers(now time.Time) {
 	for {
 		var next time.Time
@@ -76,11 +77,12 @@ func (e *Exchange) runTimers(now time.Time) {
 		if e.dmsOn && (next.IsZero() || !e.dmsAt.After(next)) {
 			next, dms = e.dmsAt, true
 		}
+		if len(e.sched) > 0 && !e.sched[0].at.After(now) && (next.IsZero() || !e.sched[0].at.After(next)) {
+			e.runSchedule(e.sched[0].at)
+			continue
+		}
 		if next.IsZero() || next.After(now) {
 			return
-		}
-		if len(e.sched) > 0 && !e.sched[0].at.After(next) {
-			e.runSchedule(next)
 		}
 		e.at = next
 		if dms {
