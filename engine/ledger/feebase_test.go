@@ -81,8 +81,12 @@ func TestFeeInBaseRefusals(t *testing.T) {
 	mustOK(t, l.Deposit("BTC", d("0.5")))
 	bad := []Trade{
 		func() Trade { tr := btc(feed.Buy, "", "50000", "0.001", "50", "0.001"); tr.FeeAsset = "BTC"; return tr }(), // fee eats the quantity
-		func() Trade { tr := btc(feed.Sell, "", "50000", "0.5", "25000", "0.001"); tr.FeeAsset = "BTC"; return tr }(), // 0.501 BTC needed
-		func() Trade { tr := btc(feed.Buy, "", "50000", "0.1", "5000", "1"); tr.FeeAsset = "EUR"; return tr }(),      // neither asset
+		func() Trade {
+			tr := btc(feed.Sell, "", "50000", "0.5", "25000", "0.001")
+			tr.FeeAsset = "BTC"
+			return tr
+		}(), // 0.501 BTC needed
+		func() Trade { tr := btc(feed.Buy, "", "50000", "0.1", "5000", "1"); tr.FeeAsset = "EUR"; return tr }(), // neither asset
 	}
 	for i, tr := range bad {
 		if err := l.Trade(tr); err == nil {
