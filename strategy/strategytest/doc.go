@@ -21,10 +21,16 @@
 // callbacks are recovered and returned as *PanicError. After a callback fails the instance
 // is stopped, as the engine would do, and further deliveries return ErrStopped.
 //
-// Submit validates like Kraken, in Kraken's words (strategy.ErrOrderMinimum, …): configured
-// pair, side and type, positive quantity on the lot step, prices positive, within the pair's
-// decimals and on the tick, ordermin, costmin, post-only that would take, GTD in the future,
-// and free balance (a market buy is valued at the ask or last price).
+// Submit validates with strategy.CheckOrder, the one validator the simulator uses too, so a
+// strategy sees the same rejections, in Kraken's words, as in a backtest: configured pair,
+// side, type and flags, quantity (truncated to the lot step like the simulator does; refused
+// and reported under WithStrictPrecision), prices within the pair's decimals and on the tick,
+// relative prices (resolved at once against the last trade: the fake has no latency),
+// ordermin, costmin, GTD in the future, market status; then free balance (a market buy is
+// valued at the ask or last price, a quote-sized one at its QuoteQty). A post-only order that
+// would take is accepted and then cancelled with strategy.ReasonPostOnly, as on Kraken.
+// CancelAllOrdersAfter cancels every open order once event time reaches its deadline.
+// Order.StartTime is not modelled: orders open at once.
 //
 // # The conformance suite
 //

@@ -101,7 +101,7 @@ var checks = []struct {
 	}},
 	{"Deterministic", (*suite).deterministic},
 	{"AllRejected", func(s *suite) error {
-		errs := []error{strategy.ErrInsufficientFunds, strategy.ErrOrderMinimum, strategy.ErrCostMinimum, strategy.ErrUnavailable, strategy.ErrPostOnly}
+		errs := []error{strategy.ErrInsufficientFunds, strategy.ErrOrderMinimum, strategy.ErrCostMinimum, strategy.ErrUnavailable, strategy.ErrInvalidArguments}
 		n := 0
 		_, err := s.runOnce(s.events, nil, WithMatching(),
 			WithReject(func(strategy.Order) error { n++; return errs[n%len(errs)] }),
@@ -166,7 +166,7 @@ var checks = []struct {
 				}
 				reason := "canceled by strategytest"
 				if o.PostOnly {
-					reason = strategy.ErrPostOnly.Error()
+					reason = strategy.ReasonPostOnly
 				}
 				if err := c.Cancelled(o.ID, reason); err != nil {
 					return err
