@@ -14,8 +14,9 @@ import (
 // restTradesMax is the most trades one REST Trades page returns, as on Kraken.
 const restTradesMax = 1000
 
-// serveREST answers the public REST subset: Time, SystemStatus, AssetPairs, Trades, with
-// Kraken's envelope {"error":[...],"result":...}.
+// serveREST answers the public REST subset: Time, SystemStatus, Assets, AssetPairs, Ticker,
+// OHLC, Depth and Trades, with Kraken's envelope {"error":[...],"result":...}. ccxt's
+// loadMarkets calls Assets and AssetPairs; its fetch* methods the others.
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	status := http.StatusOK
@@ -37,6 +38,14 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		body = s.restAssetPairs(r.URL.Query().Get("pair"))
 	case "/0/public/Trades":
 		body = s.restTrades(r)
+	case "/0/public/Assets":
+		body = s.restAssetsList(r.URL.Query().Get("asset"))
+	case "/0/public/Ticker":
+		body = s.restTicker(r.URL.Query().Get("pair"))
+	case "/0/public/OHLC":
+		body = s.restOHLC(r)
+	case "/0/public/Depth":
+		body = s.restDepth(r)
 	default:
 		status = http.StatusNotFound
 		body = restErr("EGeneral:Unknown method")
@@ -69,52 +78,90 @@ func restKey(p *feed.PairInfo) string {
 	return strings.ReplaceAll(string(p.Pair), "/", "")
 }
 
-func (s *Server) lookupREST(names string) ([]*pairState, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// restPair is a pair named in a REST request and the key its result goes under.
+type restPair struct {
+	ps  *pairState
+	key string
+}
+
+// resultKey is the key a result for a pair requested as name goes under: the name itself
+// when it is a v1/v2 name with a slash (2026 responses to pair=BTC/USD are keyed "BTC/USD"),
+// else the pair's AssetPairs key (pair=XBTUSD is answered under "XXBTZUSD", as always).
+func resultKey(ps *pairState, name string) string {
+	if strings.Contains(name, "/") {
+		return name
+	}
+	return restKey(&ps.info)
+}
+
+// lookupREST resolves a comma-separated pair list (all pairs when empty), sorted by key. s.mu
+// held.
+func (s *Server) lookupREST(names string) ([]restPair, bool) {
+	var out []restPair
 	if names == "" {
-		return append([]*pairState(nil), s.pairs...), true
-	}
-	var out []*pairState
-	for _, n := range strings.Split(names, ",") {
-		ps := s.byREST[strings.TrimSpace(n)]
-		if ps == nil {
-			return nil, false
+		for _, ps := range s.pairs {
+			out = append(out, restPair{ps, restKey(&ps.info)})
 		}
-		out = append(out, ps)
+	} else {
+		for _, n := range strings.Split(names, ",") {
+			n = strings.TrimSpace(n)
+			ps := s.byREST[n]
+			if ps == nil {
+				return nil, false
+			}
+			out = append(out, restPair{ps, resultKey(ps, n)})
+		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out, true
 }
 
 func (s *Server) restAssetPairs(names string) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	pss, ok := s.lookupREST(names)
 	if !ok {
 		return restErr("EQuery:Unknown asset pair")
 	}
-	sort.SliceStable(pss, func(i, j int) bool { return restKey(&pss[i].info) < restKey(&pss[j].info) })
 	b := []byte{'{'}
-	for i, ps := range pss {
+	for i, rp := range pss {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, restKey(&ps.info))
+		b = appendString(b, rp.key)
 		b = append(b, ':')
-		b = appendAssetPair(b, ps)
+		b = appendAssetPair(b, rp.ps)
 	}
 	return restOK(append(b, '}'))
 }
 
+// legacyAssets are Kraken's X/Z-prefixed REST asset ids, by v1 asset code: every pair that
+// trades them names them so (XBTUSDT's base is XXBT), whatever the pair's own key.
+var legacyAssets = map[string]string{
+	"XBT": "XXBT", "ETH": "XETH", "XDG": "XXDG", "LTC": "XLTC", "XMR": "XXMR", "XRP": "XXRP",
+	"ETC": "XETC", "ZEC": "XZEC", "XLM": "XXLM", "MLN": "XMLN", "REP": "XREP",
+	"USD": "ZUSD", "EUR": "ZEUR", "GBP": "ZGBP", "CAD": "ZCAD", "JPY": "ZJPY", "AUD": "ZAUD",
+}
+
 // restAssets returns the REST asset ids of a pair: the legacy ids inside an X/Z style pair id
-// (XXBTZUSD → XXBT, ZUSD), else the v1 names' halves.
+// (XXBTZUSD → XXBT, ZUSD), else the v1 names' halves with legacy codes prefixed.
 func restAssets(ps *pairState) (base, quote string) {
 	id := ps.info.ID
 	if len(id) == 8 && (id[0] == 'X' || id[0] == 'Z') && (id[4] == 'X' || id[4] == 'Z') {
 		return id[:4], id[4:]
 	}
 	if i := strings.IndexByte(ps.v1Name, '/'); i > 0 {
-		return ps.v1Name[:i], ps.v1Name[i+1:]
+		base, quote = ps.v1Name[:i], ps.v1Name[i+1:]
+	} else {
+		base, quote = ps.info.Pair.Base(), ps.info.Pair.Quote()
 	}
-	return ps.info.Pair.Base(), ps.info.Pair.Quote()
+	if l, ok := legacyAssets[base]; ok {
+		base = l
+	}
+	if l, ok := legacyAssets[quote]; ok {
+		quote = l
+	}
+	return base, quote
 }
 
 func appendAssetPair(b []byte, ps *pairState) []byte {
@@ -224,7 +271,7 @@ func (s *Server) restTrades(r *http.Request) []byte {
 	recs := ps.tradesSince(since, count)
 	b := make([]byte, 0, 64+90*len(recs))
 	b = append(b, '{')
-	b = appendString(b, restKey(&ps.info))
+	b = appendString(b, resultKey(ps, name))
 	b = append(b, ":["...)
 	for i, t := range recs {
 		if i > 0 {
