@@ -72,6 +72,10 @@ type Sim struct {
 	SlippageBps decimal.Decimal
 	// FeeVolume is the 30-day volume that picks the Kraken fee tier (zero: entry tier).
 	FeeVolume decimal.Decimal
+	// RollingFeeVolume makes the tier follow each account's simulated 30-day volume (plus
+	// FeeVolume), re-evaluated at every fill (engine/sim.Config.RollingFeeVolume). The file's
+	// "fees: {rolling_volume: true}"; off by default.
+	RollingFeeVolume bool
 	// FeeOverride replaces the pair schedules with MakerFee and TakerFee (percent).
 	FeeOverride        bool
 	MakerFee, TakerFee decimal.Decimal
@@ -242,17 +246,18 @@ func (c *Config) SimConfig(name string) sim.Config {
 		lat = -1 // engine/sim: negative means none; zero would mean its default
 	}
 	return sim.Config{
-		Latency:     lat,
-		Jitter:      s.Jitter,
-		Seed:        SeedFor(c.Seed, name),
-		Model:       s.Model,
-		SlippageBps: s.SlippageBps,
-		FeeVolume:   s.FeeVolume,
-		FeeOverride: s.FeeOverride,
-		MakerFee:    s.MakerFee,
-		TakerFee:    s.TakerFee,
-		BookDepth:   s.BookDepth,
-		StrictLot:   s.StrictLot,
+		Latency:          lat,
+		Jitter:           s.Jitter,
+		Seed:             SeedFor(c.Seed, name),
+		Model:            s.Model,
+		SlippageBps:      s.SlippageBps,
+		FeeVolume:        s.FeeVolume,
+		RollingFeeVolume: s.RollingFeeVolume,
+		FeeOverride:      s.FeeOverride,
+		MakerFee:         s.MakerFee,
+		TakerFee:         s.TakerFee,
+		BookDepth:        s.BookDepth,
+		StrictLot:        s.StrictLot,
 	}
 }
 

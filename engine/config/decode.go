@@ -423,6 +423,7 @@ func (d *decoder) decode(data []byte) *Config {
 			feesNode = n
 			d.mapping(n, path, []field{
 				{"volume_30d", d.nonNegDecimal(&c.Sim.FeeVolume, &feeVolSet)},
+				{"rolling_volume", d.boolean(&c.Sim.RollingFeeVolume)},
 				{"maker", d.nonNegDecimal(&c.Sim.MakerFee, &makerSet)},
 				{"taker", d.nonNegDecimal(&c.Sim.TakerFee, &takerSet)},
 			})

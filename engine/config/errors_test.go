@@ -34,7 +34,7 @@ func TestConfigErrors(t *testing.T) {
 		{"slippage float text", "slippage_bps: 1e999x\n" + base, []string{"slippage_bps: want a decimal number"}},
 		{"fee both", "fees: {volume_30d: 5, maker: 0.1, taker: 0.2}\n" + base, []string{"1:7: fees: give either volume_30d"}},
 		{"fee half override", "fees: {maker: 0.1}\n" + base, []string{"fees: an override needs both maker and taker"}},
-		{"fee unknown key", "fees: {makr: 0.1}\n" + base, []string{"1:8: fees.makr: unknown key (known here: maker, taker, volume_30d)"}},
+		{"fee unknown key", "fees: {makr: 0.1}\n" + base, []string{"1:8: fees.makr: unknown key (known here: maker, rolling_volume, taker, volume_30d)"}},
 		{"fee percent", "fees: {maker: 16, taker: 26}\n" + base, []string{"fees.maker: 16% is above 10%"}},
 		{"book depth", "book_depth: 20\n" + base, []string{"1:13: book_depth: book depth 20 is not one of Kraken's"}},
 		{"data order", "data: {from: 2025-02-01, to: 2025-01-01}\n" + base, []string{"1:7: data: from (2025-02-01T00:00:00Z) must be before to"}},
