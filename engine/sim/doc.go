@@ -37,11 +37,14 @@
 //
 // # Validation (Submit)
 //
-// Submit checks an order at once and returns Kraken's error text as a *strategy.KrakenError
-// (see strategy/errors.go): unknown pair ("EQuery:Unknown asset pair"); inconsistent side,
+// Submit checks an order at once with strategy.CheckOrder — the one validator, which
+// strategytest's fake Context runs too (FuzzSimAndFakeContextAgree holds them to the same
+// verdicts) — and returns Kraken's error text as a *strategy.KrakenError (see
+// strategy/errors.go): unknown pair ("EQuery:Unknown asset pair"); inconsistent side,
 // type, time in force or flags ("EGeneral:Invalid arguments"); non-positive quantity
 // ("EGeneral:Invalid arguments:volume"); quantity, after truncation to lot_decimals (and the
-// pair's quantity step), below ordermin ("EOrder:Order minimum not met"); non-positive price
+// pair's quantity step), below ordermin ("EGeneral:Invalid arguments:volume minimum not met",
+// v2's text; errors.Is matches strategy.ErrOrderMinimum); non-positive price
 // ("EGeneral:Invalid arguments:price"); more decimals than pair_decimals ("EOrder:Invalid
 // price:<pair> price can only be specified up to N decimals."); not a multiple of the tick
 // ("EOrder:Tick size check failed"); price × quantity below costmin ("EOrder:Cost minimum not
@@ -166,12 +169,21 @@
 // market, limit, stop-loss, take-profit, stop-loss-limit, take-profit-limit, trailing-stop and
 // trailing-stop-limit, with Kraken's meanings of Price and Price2 (see strategy.Order).
 // Post-only (limit orders only) is checked on arrival: if it would take liquidity then (at or
-// through the best opposite quote, or through the last trade without a book) it is rejected
-// with "EOrder:Post only order". IOC cancels whatever does not fill on arrival (without a book:
+// through the best opposite quote, or through the last trade without a book) it is cancelled
+// with reason "Post only order", as Kraken reports it (accepted, then cancelled). IOC cancels whatever does not fill on arrival (without a book:
 // at the next trade). GTD expires at ExpireTime, even before arrival. A conditional close
 // (Order.Close) is placed by the exchange when its parent ends having filled: the close's type
 // and prices, the opposite side, the quantity filled; it arrives at once but cannot match the
-// event that ended its parent, and it is validated like any order (it can be rejected).
+// event that ended its parent, and it is validated like any order (it can be rejected). Its
+// type may be any but market, trailing types included (CloseOrder.Offset).
+//
+// Kraken's other AddOrder fields (see strategy.Order): StartTime (starttm) keeps an order
+// pending until event time reaches it, even after its latency; relative prices (PriceSpec,
+// Price2Spec: "+", "-", "#", "%") are resolved against the last trade when the order reaches
+// the exchange, and its buy reservation follows (rejected then if funds fall short);
+// FeeInBase (fcib) charges fees in base; QuoteQty (viqc) is validated but refused
+// (ErrQuoteQtyNotSimulated) until the simulator fills it. CancelAllOrdersAfter is the dead
+// man's switch, in event time.
 //
 // Cancel, CancelAll and Amend take the latency. Amend changes quantity, limit price or
 // trigger; an order keeps its queue position only if its price is unchanged and its quantity
@@ -193,8 +205,11 @@
 // tier by default: 0.25% maker, 0.40% taker), or Config.MakerFee/TakerFee with FeeOverride;
 // pairs without a schedule use DefaultMakerTiers/DefaultTakerTiers. A fill's fee is charged in
 // the quote currency: price × quantity × percent / 100, rounded half-up to the pair's
-// cost_decimals (see Fee). The cost itself is booked exactly. The tier does not move with the
-// simulated volume.
+// cost_decimals, and at least one unit of them, as Kraken charges (see Fee); with
+// Order.FeeInBase it is charged in base on the quantity, at lot_decimals. The cost itself is
+// booked exactly. With Config.RollingFeeVolume the tier follows the account's own fills of the
+// last 30 days of event time (in the fee volume currency, plus FeeVolume), re-evaluated at
+// every fill; otherwise it does not move with the simulated volume.
 //
 // # Determinism
 //
