@@ -135,15 +135,6 @@ func sessionConfig(hash string, ins []engine.Instance) journal.SessionConfig {
 	return sc
 }
 
-// tee sends records to several recorders.
-type tee []engine.Recorder
-
-func (t tee) Record(r *engine.Record) {
-	for _, x := range t {
-		x.Record(r)
-	}
-}
-
 // render prints records with values, not representations.
 func render(recs []engine.Record) string {
 	var b strings.Builder

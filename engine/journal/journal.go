@@ -346,7 +346,8 @@ type writer struct {
 	txs     map[string]*sql.Stmt // the statements bound to the open transaction
 	conn    *sql.Conn
 	stmts   map[string]*sql.Stmt
-	rec     int64 // records of this session so far
+	rec     int64            // records of this session so far (all instances)
+	recs    map[string]int64 // records of this session so far, per instance: the rec column
 	totals  map[string]map[string]decimal.Decimal
 	flushes []chan struct{}
 	touched int64 // last_event_ns last written
@@ -368,7 +369,7 @@ func (j *Journal) startWriter(totals map[string]map[string]decimal.Decimal) erro
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	w := &writer{j: j, conn: conn, stmts: map[string]*sql.Stmt{}, totals: totals}
+	w := &writer{j: j, conn: conn, stmts: map[string]*sql.Stmt{}, totals: totals, recs: map[string]int64{}}
 	for _, q := range []string{insOrder, insFill, insBalance, insEquity, insFault, insGap, updSession} {
 		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
@@ -560,6 +561,12 @@ func (w *writer) touch() error {
 func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error {
 	j := w.j
 	ns := nsOf(r.Time)
+	// rec is the record's position in its instance's stream, not in the session's: records
+	// of different instances reach the writer in whatever order their workers ran, which
+	// differs between two runs of the same backtest (DESIGN rule 5). One instance's records
+	// arrive in order, so this count is the same in every run.
+	rec := w.recs[r.Instance] + 1
+	w.recs[r.Instance] = rec
 	switch r.Kind {
 	case record.KindOrder:
 		u := &r.Order
@@ -568,7 +575,7 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 		if err != nil {
 			return fmt.Errorf("order %s: %w", o.ID, err)
 		}
-		_, err = w.stmt(ctx, tx, insOrder).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns,
+		_, err = w.stmt(ctx, tx, insOrder).ExecContext(ctx, j.session, rec, r.Instance, int64(r.Seq), ns,
 			string(o.ID), u.Status.String(), u.Reason, string(o.Pair), o.Side.String(), o.Type.String(),
 			o.Qty.String(), o.Price.String(), o.Price2.String(), u.Filled.String(), u.AvgPrice.String(), u.Fee.String(),
 			int64(o.UserRef), nsOf(u.Time), detail)
@@ -582,7 +589,7 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 			return fmt.Errorf("fill: %w", err)
 		}
 		cost := f.Price.Mul(f.Qty)
-		_, err = w.stmt(ctx, tx, insFill).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns, nsOf(f.Time),
+		_, err = w.stmt(ctx, tx, insFill).ExecContext(ctx, j.session, rec, r.Instance, int64(r.Seq), ns, nsOf(f.Time),
 			string(f.OrderID), int64(f.UserRef), string(f.Pair), f.Side.String(), f.Price.String(), f.Qty.String(),
 			cost.String(), f.Fee.String(), f.FeeAsset, f.Liquidity.String(), f.Provenance.Model, prov)
 		if err != nil {
@@ -606,13 +613,13 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 			}
 			t := tot[ch.asset].Add(ch.delta)
 			tot[ch.asset] = t
-			if _, err := w.stmt(ctx, tx, insBalance).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns,
+			if _, err := w.stmt(ctx, tx, insBalance).ExecContext(ctx, j.session, rec, r.Instance, int64(r.Seq), ns,
 				ch.asset, ch.delta.String(), t.String(), "fill", string(f.OrderID)); err != nil {
 				return fmt.Errorf("balance: %w", err)
 			}
 		}
 	case record.KindEquity:
-		if _, err := w.stmt(ctx, tx, insEquity).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns, r.Equity.String()); err != nil {
+		if _, err := w.stmt(ctx, tx, insEquity).ExecContext(ctx, j.session, rec, r.Instance, int64(r.Seq), ns, r.Equity.String()); err != nil {
 			return fmt.Errorf("equity: %w", err)
 		}
 	case record.KindFault, record.KindLag:
@@ -620,7 +627,7 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 		if r.Err != nil {
 			msg = r.Err.Error()
 		}
-		if _, err := w.stmt(ctx, tx, insFault).ExecContext(ctx, j.session, w.rec, r.Instance, int64(r.Seq), ns, r.Kind.String(), msg); err != nil {
+		if _, err := w.stmt(ctx, tx, insFault).ExecContext(ctx, j.session, rec, r.Instance, int64(r.Seq), ns, r.Kind.String(), msg); err != nil {
 			return fmt.Errorf("fault: %w", err)
 		}
 	}

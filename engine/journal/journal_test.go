@@ -14,6 +14,7 @@ import (
 	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/journal"
 	"github.com/papertrade/papertrade/engine/ledger"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/engine/sim"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
@@ -44,7 +45,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 		t.Fatalf("first session start = %+v", start)
 	}
 	var mem counting
-	res := run(t, ctx, market(t, 3, 4000), ins, tee{&mem, j})
+	res := run(t, ctx, market(t, 3, 4000), ins, record.Multi(&mem, j))
 	j.Gap("BTC/USD", feed.Gap{Channel: "trade", FromID: 5, ToID: 9, Missing: 5, Reason: "trade ids skipped"})
 	if err := j.Flush(ctx); err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestRestartResumesAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mem counting
-	res1 := run(t, ctx, batches[:half], ins, tee{&mem, j})
+	res1 := run(t, ctx, batches[:half], ins, record.Multi(&mem, j))
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -279,9 +280,18 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 	if err != nil {
 		return fail(err)
 	}
+	// One instance's records in rec order; instances interleaved by the event that made the
+	// record, then by name: an order that does not depend on how the workers were scheduled.
+	// (An instance's records have non-decreasing seq, so this keeps each one's rec order.)
 	slices.SortStableFunc(all, func(a, b keyed) int {
 		if a.session != b.session {
 			return cmpInt(a.session, b.session)
+		}
+		if a.r.Seq != b.r.Seq {
+			return cmpInt(int64(a.r.Seq), int64(b.r.Seq))
+		}
+		if a.r.Instance != b.r.Instance {
+			return strings.Compare(a.r.Instance, b.r.Instance)
 		}
 		return cmpInt(a.rec, b.rec)
 	})

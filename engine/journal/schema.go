@@ -4,8 +4,12 @@ package journal
 // by a newer schema is refused.
 const SchemaVersion = 1
 
-// The rec column orders every row of a session: it is the position of the row's record in the
-// session's stream of records (all instances), so the stream can be rebuilt across tables.
+// The rec column orders the rows of one instance in a session: it is the position of the
+// row's record in that instance's stream of records (1, 2, …; 0 for the starting deposits),
+// so the stream can be rebuilt across tables. It is per instance, not per session, because
+// instances record concurrently: a session-wide position would follow the workers'
+// scheduling and differ between two runs of the same events (DESIGN rule 5). Across
+// instances, records are ordered by seq (the event that made them), then instance name.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (
 	key   TEXT PRIMARY KEY,
