@@ -176,10 +176,14 @@ func (c *conn) write(b []byte, ch channel) error {
 	if err := c.ws.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
 		return err
 	}
+	// Counted before the write: once WriteMessage has put the frame on the wire the client
+	// may read it (and a test look at FramesSent) before WriteMessage returns. A frame whose
+	// write fails is taken back out.
+	c.s.stats.frames[ch].Add(1)
 	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		c.s.stats.frames[ch].Add(^uint64(0))
 		return err
 	}
-	c.s.stats.frames[ch].Add(1)
 	return nil
 }
 

@@ -537,7 +537,9 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// FramesSent returns how many frames of a channel (see Channels) the server has written.
+// FramesSent returns how many frames of a channel (see Channels) the server has written. A
+// frame is counted before it reaches the wire, so a client that has read it always finds it
+// counted.
 func (s *Server) FramesSent(channelName string) uint64 {
 	for ch := chTrade; ch < numChannels; ch++ {
 		if ch.String() == channelName {
