@@ -20,12 +20,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files of the scenario tests")
 
-// The scenario language. One command per line; '#' starts a comment. Setup commands come
+// The scenario language. One command per line; '#' starts a comment (at the start of a line or
+// after a blank). Setup commands come
 // first (the exchange is built at the first other command):
 //
 //	pair BTC/USD [pd=1 lot=8 cost=5 tick=0.1 ordermin=0.0001 costmin=0.5 status=online]
 //	config [model=default|optimistic|pessimistic] [latency=50ms] [jitter=0] [seed=1]
 //	       [slippage=BPS] [fraction=0.5] [feevolume=USD] [maker=PCT taker=PCT] [depth=N] [strictlot]
+//	       [rollingfee]
 //	       [mpp=PCT] [nompp] [pslip=BPS]
 //	balance ASSET AMOUNT
 //
@@ -43,8 +45,10 @@ var update = flag.Bool("update", false, "rewrite the golden files of the scenari
 //
 //	submit NAME buy|sell TYPE QTY [@ PRICE] [price2=P] [postonly] [ioc] [gtd=+DUR]
 //	       [pct] [nompp] [stp=cancel-newest|cancel-oldest|cancel-both]
+//	       [fcib] [fciq] [spec=+-#N[%]] [spec2=...] [start=+DUR] [closepct]
 //	       [close=TYPE@PRICE[/PRICE2]] [userref=N] [pair=P]
 //	cancel NAME | cancelall | amend NAME [qty=Q] [price=P] [trigger=P]
+//	deadman DUR                                             (CancelAllOrdersAfter; 0 disarms)
 //	show                                                    (balances, positions, orders)
 //
 // Every command's effects are printed under it; the final state is printed at the end, and
@@ -151,9 +155,7 @@ func runScenario(t *testing.T, file string) []byte {
 	for sc.Scan() {
 		line++
 		text := sc.Text()
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
-		}
+		text = stripComment(text)
 		text = strings.TrimSpace(text)
 		if text == "" {
 			continue
@@ -176,6 +178,17 @@ func runScenario(t *testing.T, file string) []byte {
 	fmt.Fprintln(s.out, "== final")
 	s.show()
 	return s.out.Bytes()
+}
+
+// stripComment drops a comment: '#' at the start of the line or after a space or tab (so a
+// relative price such as spec=#1% is not one).
+func stripComment(text string) string {
+	for i := 0; i < len(text); i++ {
+		if text[i] == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t') {
+			return text[:i]
+		}
+	}
+	return text
 }
 
 func (s *scenario) build() {
@@ -289,6 +302,8 @@ func (s *scenario) do(f []string) error {
 				s.cfg.StrictLot = true
 			case "nompp":
 				s.cfg.NoMarketProtection = true
+			case "rollingfee":
+				s.cfg.RollingFeeVolume = true
 			default:
 				return fmt.Errorf("config: unknown flag %q", p)
 			}
@@ -450,6 +465,20 @@ func (s *scenario) do(f []string) error {
 		if err := s.ex.Amend(s.now, s.id(pos[0]), a); err != nil {
 			fmt.Fprintf(s.out, "  rejected: %v\n", err)
 		}
+	case "deadman":
+		d, err := time.ParseDuration(pos[0])
+		if err != nil {
+			return err
+		}
+		at, err := s.ex.CancelAllOrdersAfter(s.now, d)
+		switch {
+		case err != nil:
+			fmt.Fprintf(s.out, "  rejected: %v\n", err)
+		case at.IsZero():
+			fmt.Fprintln(s.out, "  disarmed")
+		default:
+			fmt.Fprintf(s.out, "  cancels all at t=%s\n", at.Sub(t0))
+		}
 	case "show":
 		s.show()
 	default:
@@ -479,6 +508,7 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 		return err
 	}
 	o := strategy.Order{Pair: s.pairOf(kv), Side: side, Type: typ, Qty: dd(pos[3])}
+	closePct := false
 	rest := pos[4:]
 	for i := 0; i < len(rest); i++ {
 		switch rest[i] {
@@ -493,6 +523,12 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 			o.Offset = strategy.OffsetPercent
 		case "nompp":
 			o.NoMPP = true
+		case "fcib":
+			o.FeeInBase = true
+		case "fciq":
+			o.FeeInQuote = true
+		case "closepct":
+			closePct = true
 		default:
 			return fmt.Errorf("submit: unknown word %q", rest[i])
 		}
@@ -534,10 +570,23 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 			default:
 				return fmt.Errorf("submit: unknown stp %q", v)
 			}
+		case "spec":
+			o.PriceSpec = v
+		case "spec2":
+			o.Price2Spec = v
+		case "start":
+			d, err := time.ParseDuration(strings.TrimPrefix(v, "+"))
+			if err != nil {
+				return err
+			}
+			o.StartTime = s.now.Add(d)
 		case "pair":
 		default:
 			return fmt.Errorf("submit: unknown key %q", k)
 		}
+	}
+	if closePct && o.Close != nil {
+		o.Close.Offset = strategy.OffsetPercent
 	}
 	id, err := s.ex.Submit(s.now, s.seq, o)
 	if err != nil {
