@@ -111,12 +111,13 @@ func TestSimAndFakeContextAgreeOnEdgeCases(t *testing.T) {
 // FuzzSimAndFakeContextAgree: any order, on any pair rules, gets the same verdict and the same
 // error text from the simulator and from the fake Context.
 func FuzzSimAndFakeContextAgree(f *testing.F) {
-	f.Add(uint8(1), uint8(2), int64(1000000), int64(490000), int64(0), uint8(0), false, uint8(0), int32(1), int32(8), "", "", uint8(0), int64(0))
-	f.Add(uint8(2), uint8(8), int64(123456789), int64(1500), int64(-300), uint8(1), true, uint8(1), int32(2), int32(6), "+5%", "-1", uint8(3), int64(5))
-	f.Add(uint8(1), uint8(5), int64(1), int64(490001), int64(490000), uint8(2), false, uint8(2), int32(1), int32(8), "#2%", "", uint8(4), int64(0))
-	f.Add(uint8(2), uint8(1), int64(50000000), int64(0), int64(0), uint8(0), false, uint8(0), int32(1), int32(8), "", "", uint8(0), int64(100))
+	f.Add(uint8(1), uint8(2), int64(1000000), int64(490000), int64(0), uint8(0), false, uint8(0), int32(1), int32(8), "", "", uint8(0), int64(0), uint8(0))
+	f.Add(uint8(2), uint8(8), int64(123456789), int64(1500), int64(-300), uint8(1), true, uint8(1), int32(2), int32(6), "+5%", "-1", uint8(3), int64(5), uint8(3))
+	f.Add(uint8(1), uint8(5), int64(1), int64(490001), int64(490000), uint8(2), false, uint8(2), int32(1), int32(8), "#2%", "", uint8(4), int64(0), uint8(12))
+	f.Add(uint8(2), uint8(1), int64(50000000), int64(0), int64(0), uint8(0), false, uint8(0), int32(1), int32(8), "", "", uint8(0), int64(100), uint8(16))
+	f.Add(uint8(1), uint8(2), int64(1000000), int64(490000), int64(0), uint8(2), false, uint8(0), int32(1), int32(8), "", "", uint8(17), int64(0), uint8(48))
 	f.Fuzz(func(t *testing.T, side, typ uint8, qty, price, price2 int64, tif uint8, post bool, offset uint8,
-		pd, lot int32, spec, spec2 string, closeType uint8, quoteQty int64) {
+		pd, lot int32, spec, spec2 string, closeType uint8, quoteQty int64, flags uint8) {
 		if pd < 0 || pd > 8 || lot < 0 || lot > 10 || len(spec) > 20 || len(spec2) > 20 {
 			return
 		}
@@ -132,8 +133,18 @@ func FuzzSimAndFakeContextAgree(f *testing.F) {
 		if o.TimeInForce == strategy.GTD {
 			o.ExpireTime = agreeT0.Add(time.Duration(qty%7200) * time.Second)
 		}
+		// flags: fcib, fciq, stptype (2 bits, 3 is unknown), a start time ahead or behind.
+		o.FeeInBase, o.FeeInQuote = flags&1 != 0, flags&2 != 0
+		o.STP = strategy.SelfTradePrevention(flags >> 2 & 3)
+		switch flags >> 4 & 3 {
+		case 1:
+			o.StartTime = agreeT0.Add(time.Duration(price%3600) * time.Second)
+		case 2:
+			o.StartTime = agreeT0.Add(-time.Minute)
+		}
 		if closeType%10 != 0 {
-			o.Close = &strategy.CloseOrder{Type: strategy.OrderType(closeType % 10), Price: decimal.New(price, -2), Price2: decimal.New(price2, -1)}
+			o.Close = &strategy.CloseOrder{Type: strategy.OrderType(closeType % 10), Price: decimal.New(price, -2), Price2: decimal.New(price2, -1),
+				Offset: strategy.OffsetKind(closeType / 10 % 3)}
 		}
 		if quoteQty != 0 {
 			// viqc is validated by both, but the simulator does not fill it yet (it refuses

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -206,5 +208,62 @@ func TestFeeInBase(t *testing.T) {
 	}
 	if !decimal.Zero.Equal(led.Balance("BTC").Reserved) {
 		t.Fatalf("BTC still reserved: %s", led.Balance("BTC").Reserved)
+	}
+}
+
+// Over random orders with fees in base or quote and a rolling fee tier, every balance equals
+// its deposit plus what the fills moved (a buy: +qty base, −cost quote; a sell the reverse;
+// each fee out of its own asset), and the exchange's invariants hold after every event.
+func TestFeeCurrencyConservation(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 99))
+			r := newFeeRig(t, Config{Latency: 10 * time.Millisecond, RollingFeeVolume: true, FeeVolume: dd("9000")}, "USD", "200000", "BTC", "4")
+			want := map[string]decimal.Decimal{"USD": dd("200000"), "BTC": dd("4")}
+			price := int64(500000) // tenths
+			nfills, inBase := 0, 0
+			for step := 0; step < 400; step++ {
+				if rng.IntN(3) == 0 {
+					o := strategy.Order{Pair: "BTC/USD", Side: feed.Side(1 + rng.IntN(2)), Qty: decimal.New(int64(1+rng.IntN(5000)), -5), FeeInBase: rng.IntN(2) == 0}
+					if rng.IntN(2) == 0 {
+						o.Type = strategy.Market
+					} else {
+						o.Type, o.Price = strategy.Limit, decimal.New(price+int64(rng.IntN(201)-100), -1)
+					}
+					_, _ = r.e.Submit(r.now, r.seq, o) // refusals (funds) are fine
+				}
+				price += int64(rng.IntN(41) - 20)
+				side := feed.Side(1 + rng.IntN(2))
+				rs := r.trade("BTC/USD", side, decimal.New(price, -1).String(), decimal.New(int64(1+rng.IntN(100000)), -6).String(), time.Duration(1+rng.IntN(3600))*time.Second)
+				for _, f := range fills(rs) {
+					cost := f.Price.Mul(f.Qty)
+					if f.Side == feed.Buy {
+						want["BTC"], want["USD"] = want["BTC"].Add(f.Qty), want["USD"].Sub(cost)
+					} else {
+						want["BTC"], want["USD"] = want["BTC"].Sub(f.Qty), want["USD"].Add(cost)
+					}
+					want[f.FeeAsset] = want[f.FeeAsset].Sub(f.Fee)
+					nfills++
+					if f.FeeAsset == "BTC" {
+						inBase++
+					}
+					if f.Fee.Sign() <= 0 {
+						t.Fatalf("fill without a fee: %+v", f)
+					}
+				}
+				if err := r.e.Check(); err != nil {
+					t.Fatalf("step %d: %v", step, err)
+				}
+			}
+			if nfills < 20 || inBase == 0 || inBase == nfills {
+				t.Fatalf("%d fills, %d with the fee in base: too few to test anything", nfills, inBase)
+			}
+			t.Logf("%d fills, %d with the fee in base, fee volume %s", nfills, inBase, r.e.FeeVolume())
+			for a, w := range want {
+				if got := r.e.Ledger().Balance(a).Total; !got.Equal(w) {
+					t.Fatalf("%s balance %s, want %s from the fills", a, got, w)
+				}
+			}
+		})
 	}
 }

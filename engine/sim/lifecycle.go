@@ -209,6 +209,9 @@ func (e *Exchange) applyAmend(o *order, a Amendment) {
 	}
 	n := *o // candidate
 	n.o.Qty = a.Qty
+	if !a.TriggerPrice.IsZero() || !a.LimitPrice.IsZero() {
+		n.req = nil // prices set by the amend: no longer relative to the market at arrival
+	}
 	if !a.TriggerPrice.IsZero() {
 		n.o.Price = a.TriggerPrice
 	}

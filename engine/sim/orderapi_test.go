@@ -223,3 +223,22 @@ func TestTrailingConditionalClose(t *testing.T) {
 		t.Fatalf("trailing close did not trigger at 2%% below 51000: %v", updates(rs))
 	}
 }
+
+// An amended price wins over the relative form of an order still waiting for its start.
+func TestAmendOfWaitingRelativeOrder(t *testing.T) {
+	r := newFeeRig(t, Config{Latency: 50 * time.Millisecond}, "USD", "100000")
+	r.trade("BTC/USD", feed.Buy, "50000", "1", time.Millisecond)
+	id := r.submit(strategy.Order{Pair: "BTC/USD", Side: feed.Buy, Type: strategy.Limit, Qty: dd("0.01"), PriceSpec: "-1%", StartTime: r.now.Add(time.Minute)})
+	r.trade("BTC/USD", feed.Buy, "50000", "1", time.Second) // waiting for its start
+	if err := r.e.Amend(r.now, id, Amendment{LimitPrice: dd("48000")}); err != nil {
+		t.Fatal(err)
+	}
+	r.trade("BTC/USD", feed.Buy, "51000", "1", time.Second)
+	r.trade("BTC/USD", feed.Buy, "51000", "1", time.Minute) // starts
+	if u, ok := r.e.Order(id); !ok || u.Status != strategy.StatusOpen || !u.Order.Price.Equal(dd("48000")) {
+		t.Fatalf("order %+v, want open at the amended 48000", u)
+	}
+	if err := r.e.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
