@@ -19,6 +19,7 @@ type config struct {
 	market      Market
 	rate        float64
 	replay      *Recording
+	raw         *RawRecording
 	speed       float64
 	loop        bool
 	seed        uint64
@@ -60,6 +61,12 @@ func (c *config) validate() error {
 	}
 	if c.market != nil && c.replay != nil {
 		return errors.New("krakentest: a generated market and a recording are exclusive")
+	}
+	if c.raw != nil && (c.market != nil || c.replay != nil) {
+		return errRawAndOther
+	}
+	if c.raw != nil && len(c.raw.Frames) == 0 {
+		return errors.New("krakentest: the raw recording has no frames")
 	}
 	return nil
 }

@@ -56,6 +56,7 @@ type sub struct {
 	ps       *pairState // nil for instrument
 	view     *bookView  // book subscriptions
 	snapshot bool
+	rawWait  bool // raw replay: a late book subscriber waits for the next recorded snapshot
 }
 
 // Market is a generated market the server streams: each call appends the next events
@@ -97,7 +98,8 @@ type Server struct {
 	changed       chan struct{} // closed and replaced whenever subscriptions change
 	genBuf        []feed.Event
 	replayDone    bool
-	rateGen       uint64 // bumped by SetRate so the market loop restarts its pacing
+	rawSt         *rawState // raw replay (WithRawRecording) only
+	rateGen       uint64    // bumped by SetRate so the market loop restarts its pacing
 
 	stats struct {
 		connections, subscriptions, rejected, drops, refused, stalledFrames atomic.Uint64
@@ -175,6 +177,11 @@ func serve(ln net.Listener, pipe *pipeListener, opts []Option) (*Server, error) 
 			return nil, err
 		}
 	}
+	if cfg.raw != nil {
+		if err := s.presetRaw(cfg.raw); err != nil {
+			return nil, err
+		}
+	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 16384,
@@ -191,7 +198,9 @@ func serve(ln net.Listener, pipe *pipeListener, opts []Option) (*Server, error) 
 			s.log.Warn("serve stopped", zap.Error(err))
 		}
 	}()
-	if cfg.replay != nil {
+	if cfg.raw != nil {
+		s.startLoop(func(ctx context.Context) { s.runRawReplay(ctx, cfg.raw) })
+	} else if cfg.replay != nil {
 		s.startLoop(func(ctx context.Context) { s.runReplay(ctx, cfg.replay) })
 	} else if cfg.market != nil {
 		s.startLoop(s.runMarket)

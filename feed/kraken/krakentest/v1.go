@@ -422,6 +422,10 @@ func v1SystemStatus(state feed.SystemState, connID uint64, version string) []byt
 // sendSnapshotV1 sends what v1 sends right after a successful subscribe: the book snapshot,
 // the current ticker, spread and candle. v1 sends no trade history. s.mu held.
 func (s *Server) sendSnapshotV1(c *conn, sb *sub) {
+	if s.rawSt != nil {
+		s.sendRawCatchUp(c, sb)
+		return
+	}
 	ps := sb.ps
 	id := s.channelID(ps, v1ChannelName(sb.key))
 	switch sb.key.ch {

@@ -355,6 +355,10 @@ func v2StatusFrame(state feed.SystemState, connID uint64, version string) []byte
 
 // sendSnapshotV2 sends what Kraken sends right after a successful subscribe. s.mu held.
 func (s *Server) sendSnapshotV2(c *conn, sb *sub) {
+	if s.rawSt != nil {
+		s.sendRawCatchUp(c, sb)
+		return
+	}
 	ps := sb.ps
 	switch sb.key.ch {
 	case chTrade:
