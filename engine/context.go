@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/papertrade/papertrade/engine/ledger"
 	"github.com/papertrade/papertrade/engine/sim"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
@@ -43,6 +44,21 @@ func (c *wctx) Now() time.Time {
 	return c.w.now
 }
 
+// sim and ledger hand the strategy's call over to the simulated exchange or its ledger,
+// marking the worker as running simulator code until back; a panic in between is then the
+// simulator's, not the strategy's (see site).
+func (c *wctx) sim() *sim.Exchange {
+	c.w.where = inSimulator
+	return c.w.ex
+}
+
+func (c *wctx) ledger() *ledger.Ledger {
+	c.w.where = inSimulator
+	return c.w.led
+}
+
+func (c *wctx) back() { c.w.where = inStrategy }
+
 func (c *wctx) Submit(o strategy.Order) (strategy.OrderID, error) {
 	if !c.check("Submit") {
 		return "", ErrContextRetained
@@ -56,7 +72,8 @@ func (c *wctx) Submit(o strategy.Order) (strategy.OrderID, error) {
 		})
 		return "", err
 	}
-	id, err := w.ex.Submit(w.now, w.seq, o)
+	id, err := c.sim().Submit(w.now, w.seq, o)
+	c.back()
 	if err != nil {
 		w.rejects++
 		w.record(RecordOrder, func(r *Record) {
@@ -65,7 +82,9 @@ func (c *wctx) Submit(o strategy.Order) (strategy.OrderID, error) {
 		return "", err
 	}
 	w.orders++
-	if u, ok := w.ex.Order(id); ok {
+	u, ok := c.sim().Order(id)
+	c.back()
+	if ok {
 		w.record(RecordOrder, func(r *Record) { r.Order = u })
 	}
 	return id, nil
@@ -75,20 +94,29 @@ func (c *wctx) Cancel(id strategy.OrderID) error {
 	if !c.check("Cancel") {
 		return ErrContextRetained
 	}
-	return c.w.ex.Cancel(c.w.now, id)
+	err := c.sim().Cancel(c.w.now, id)
+	c.back()
+	return err
 }
 
 func (c *wctx) CancelAll(pair feed.Pair) error {
 	if !c.check("CancelAll") {
 		return ErrContextRetained
 	}
+	err := c.cancelAll(pair)
+	c.back()
+	return err
+}
+
+func (c *wctx) cancelAll(pair feed.Pair) error {
 	w := c.w
+	ex := c.sim()
 	if pair == "" {
-		_, err := w.ex.CancelAll(w.now)
+		_, err := ex.CancelAll(w.now)
 		return err
 	}
-	for _, o := range w.ex.OpenOrders(pair) {
-		if err := w.ex.Cancel(w.now, o.ID); err != nil && !errors.Is(err, strategy.ErrUnknownOrder) {
+	for _, o := range ex.OpenOrders(pair) {
+		if err := ex.Cancel(w.now, o.ID); err != nil && !errors.Is(err, strategy.ErrUnknownOrder) {
 			return err
 		}
 	}
@@ -99,8 +127,14 @@ func (c *wctx) Amend(id strategy.OrderID, qty, price decimal.Decimal) error {
 	if !c.check("Amend") {
 		return ErrContextRetained
 	}
-	w := c.w
-	u, ok := w.ex.Order(id)
+	err := c.amend(id, qty, price)
+	c.back()
+	return err
+}
+
+func (c *wctx) amend(id strategy.OrderID, qty, price decimal.Decimal) error {
+	ex := c.sim()
+	u, ok := ex.Order(id)
 	if !ok {
 		return strategy.ErrUnknownOrder
 	}
@@ -113,56 +147,70 @@ func (c *wctx) Amend(id strategy.OrderID, qty, price decimal.Decimal) error {
 			a.TriggerPrice = price
 		}
 	}
-	return w.ex.Amend(w.now, id, a)
+	return ex.Amend(c.w.now, id, a)
 }
 
 func (c *wctx) Balance(asset string) strategy.Balance {
 	if !c.check("Balance") {
 		return strategy.Balance{Asset: asset}
 	}
-	return c.w.led.Balance(asset)
+	b := c.ledger().Balance(asset)
+	c.back()
+	return b
 }
 
 func (c *wctx) Balances() []strategy.Balance {
 	if !c.check("Balances") {
 		return nil
 	}
-	return c.w.led.Balances()
+	bs := c.ledger().Balances()
+	c.back()
+	return bs
 }
 
 func (c *wctx) Position(pair feed.Pair) strategy.Position {
 	if !c.check("Position") {
 		return strategy.Position{Pair: pair}
 	}
-	return c.w.led.Position(pair)
+	p := c.ledger().Position(pair)
+	c.back()
+	return p
 }
 
 func (c *wctx) OpenOrders(pair feed.Pair) []strategy.Order {
 	if !c.check("OpenOrders") {
 		return nil
 	}
-	return c.w.ex.OpenOrders(pair)
+	os := c.sim().OpenOrders(pair)
+	c.back()
+	return os
 }
 
 func (c *wctx) OpenOrderCount(pair feed.Pair) int {
 	if !c.check("OpenOrderCount") {
 		return 0
 	}
-	return c.w.ex.OpenOrderCount(pair)
+	n := c.sim().OpenOrderCount(pair)
+	c.back()
+	return n
 }
 
 func (c *wctx) AppendOpenOrders(dst []strategy.Order, pair feed.Pair) []strategy.Order {
 	if !c.check("AppendOpenOrders") {
 		return dst
 	}
-	return c.w.ex.AppendOpenOrders(dst, pair)
+	dst = c.sim().AppendOpenOrders(dst, pair)
+	c.back()
+	return dst
 }
 
 func (c *wctx) Market(pair feed.Pair) strategy.MarketInfo {
 	if !c.check("Market") || !c.w.wants(pair) {
 		return strategy.MarketInfo{}
 	}
-	return c.w.ex.Market(pair)
+	m := c.sim().Market(pair)
+	c.back()
+	return m
 }
 
 func (c *wctx) Pairs() []feed.Pair {

@@ -49,6 +49,9 @@ type worker struct {
 	lagErr  atomic.Pointer[error]
 	lagged  bool // dispatcher only: lag already reported
 
+	// where is the code running now, for attributing a panic (see site).
+	where site
+
 	started    bool
 	now        time.Time
 	seq        uint64
@@ -174,7 +177,7 @@ func (w *worker) run(ctx context.Context) error {
 func (w *worker) batch(b []feed.Event) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("strategy %s panicked: %v\n%s", w.in.Name, p, debug.Stack())
+			err = w.panicked(p)
 		}
 	}()
 	for i := range b {
@@ -227,7 +230,9 @@ func (w *worker) event(ev *feed.Event) error {
 
 	var reports []sim.Report
 	if ev.Kind != feed.KindCandle {
+		w.where = inSimulator
 		reports = w.ex.OnEvent(ev)
+		w.where = inEngine
 	}
 	if !w.timer.IsZero() && !w.now.Before(w.timer) {
 		w.timer = time.Time{}
@@ -238,9 +243,9 @@ func (w *worker) event(ev *feed.Event) error {
 		}
 	}
 	if ev.Kind == feed.KindCandle && w.candles != nil && ev.Candle != nil && slices.Contains(w.intervals, ev.Candle.Interval) {
-		w.cx.active = true
+		w.enterCallback()
 		err := w.candles.OnCandle(&w.cx, *ev.Candle)
-		w.cx.active = false
+		w.leaveCallback()
 		if err != nil {
 			return w.stratErr("OnCandle", err)
 		}
@@ -254,9 +259,9 @@ func (w *worker) event(ev *feed.Event) error {
 	}
 	switch ev.Kind {
 	case feed.KindTrade:
-		w.cx.active = true
+		w.enterCallback()
 		err := w.st.OnTrade(&w.cx, ev.Trade)
-		w.cx.active = false
+		w.leaveCallback()
 		if err != nil {
 			return w.stratErr("OnTrade", err)
 		}
@@ -271,9 +276,9 @@ func (w *worker) event(ev *feed.Event) error {
 				w.log.Debug("book update rejected", zap.Stringer("pair", ev.Pair), zap.Error(err))
 				return nil
 			}
-			w.cx.active = true
+			w.enterCallback()
 			err := w.booker.OnBook(&w.cx, b)
-			w.cx.active = false
+			w.leaveCallback()
 			if err != nil {
 				return w.stratErr("OnBook", err)
 			}
@@ -285,10 +290,23 @@ func (w *worker) event(ev *feed.Event) error {
 	return nil
 }
 
+// enterCallback and leaveCallback bracket every strategy callback: the Context is valid and
+// the code running is the strategy's.
+func (w *worker) enterCallback() { w.cx.active, w.where = true, inStrategy }
+func (w *worker) leaveCallback() { w.cx.active, w.where = false, inEngine }
+
+// panicked turns a recovered panic into the instance's fault, attributed to the code that
+// was running, and leaves the worker outside any callback.
+func (w *worker) panicked(p any) error {
+	where := w.where
+	w.cx.active, w.where = false, inEngine
+	return &PanicError{Instance: w.in.Name, Where: where.String(), Value: p, Stack: string(debug.Stack())}
+}
+
 func (w *worker) callback(f func(strategy.Context) error) error {
-	w.cx.active = true
+	w.enterCallback()
 	err := f(&w.cx)
-	w.cx.active = false
+	w.leaveCallback()
 	if err != nil {
 		return w.stratErr("callback", err)
 	}
@@ -305,9 +323,9 @@ func (w *worker) report(r *sim.Report) error {
 		w.fills++
 		w.record(RecordFill, func(rec *Record) { rec.Fill = r.Fill })
 		if w.filler != nil {
-			w.cx.active = true
+			w.enterCallback()
 			err := w.filler.OnFill(&w.cx, r.Fill)
-			w.cx.active = false
+			w.leaveCallback()
 			if err != nil {
 				return w.stratErr("OnFill", err)
 			}
@@ -315,9 +333,9 @@ func (w *worker) report(r *sim.Report) error {
 	case sim.ReportUpdate:
 		w.record(RecordOrder, func(rec *Record) { rec.Order = r.Update })
 		if w.orderer != nil {
-			w.cx.active = true
+			w.enterCallback()
 			err := w.orderer.OnOrder(&w.cx, r.Update)
-			w.cx.active = false
+			w.leaveCallback()
 			if err != nil {
 				return w.stratErr("OnOrder", err)
 			}
@@ -326,15 +344,22 @@ func (w *worker) report(r *sim.Report) error {
 	return nil
 }
 
+// record hands a record to the recorder; it may run inside a Context call, so it restores
+// the site it found.
 func (w *worker) record(kind RecordKind, fill func(*Record)) {
+	prev := w.where
+	w.where = inEngine
 	w.r = Record{Instance: w.in.Name, Kind: kind, Seq: w.seq, Time: w.now}
 	fill(&w.r)
 	w.rec.Record(&w.r)
+	w.where = prev
 }
 
 func (w *worker) sampleEquity() {
 	iv := w.e.cfg.EquityInterval
+	w.where = inSimulator
 	eq, err := w.led.Equity()
+	w.where = inEngine
 	if err == nil {
 		w.record(RecordEquity, func(r *Record) { r.Equity = eq })
 	}
@@ -348,7 +373,7 @@ func (w *worker) finish(fault error) error {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
-					fault = fmt.Errorf("strategy %s panicked in OnStop: %v", w.in.Name, p)
+					fault = w.panicked(p)
 				}
 			}()
 			fault = w.callback(w.stopper.OnStop)
