@@ -48,7 +48,7 @@ the results depend on: config, seed, data file hashes, version), fills.csv, orde
 and report.html (one self-contained page, works offline), and prints a summary table.
 
 --fill-models runs every instance under each listed fill model in one pass (instances are named
-name@model) and shows the PnL band between them. Times for --from/--to are RFC 3339 or dates
+name@model) and shows the range of each metric across them (a range, not a ranking). Times for --from/--to are RFC 3339 or dates
 (2025-01-02). --example-config prints a commented config that runs as-is on a tape made by
 "papertrade tape synth".
 

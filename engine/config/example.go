@@ -15,7 +15,7 @@ equity_interval: 1m      # event-time spacing of equity samples (equity.csv, Sha
 latency: 50ms            # submit/cancel/amend reach the exchange this much later (0 = none)
 jitter: 20ms             # plus a seeded random [0, jitter]
 fill_model: default      # default | optimistic | pessimistic
-# fill_models: [pessimistic, default, optimistic]   # run every instance under each (PnL band)
+# fill_models: [pessimistic, default, optimistic]   # run every instance under each (the report shows each metric's range across them)
 slippage_bps: 2          # next-trade fills move this many basis points against you
 fees:
   volume_30d: 0          # picks the Kraken fee tier (0 = entry tier: 0.25% maker, 0.40% taker)

@@ -42,7 +42,7 @@ type HTMLInput struct {
 
 // WriteHTML writes one self-contained HTML page: ECharts is inlined and nothing is loaded
 // from the network. It shows the run settings, a metrics table per instance and per pair,
-// the PnL band, equity and drawdown curves, the price of every pair with the instances'
+// the range of results across fill models, equity and drawdown curves, the price of every pair with the instances'
 // buy and sell fills, monthly returns and the distribution of trip PnL. The bytes depend
 // only on the input.
 func WriteHTML(w io.Writer, in HTMLInput) (err error) {
@@ -381,7 +381,7 @@ func pnlHistogram(s *Summary, cs []*Collector) *charts.Bar {
 	return c
 }
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"pct": Pct}).Parse(`<!DOCTYPE html>
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"pct": Pct, "join": func(s []string) string { return strings.Join(s, ", ") }}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -418,10 +418,11 @@ pre { background: #f7f7f9; padding: 10px; overflow-x: auto; font-size: 12px; }
 {{range .Rows}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Params}}</td><td class="l">{{.Period}}</td><td class="l">{{.InitialBalances}}</td><td class="l">{{.FinalBalance}}</td></tr>
 {{end}}</table></div>
 {{if .Bands}}
-<h2>PnL band across fill models</h2>
-<table><tr><th class="l">instance</th><th>pessimistic</th><th>default</th><th>optimistic</th><th>spread</th></tr>
-{{range .Bands}}<tr><td class="l">{{.Name}}</td><td>{{index .ByModel "pessimistic" | pct}}</td><td>{{index .ByModel "default" | pct}}</td><td>{{index .ByModel "optimistic" | pct}}</td><td>{{pct .Min}} … {{pct .Max}}</td></tr>
-{{end}}</table>
+<h2>Range across fill models</h2>
+<p>How much of each result the fill assumptions alone explain: the lowest and highest value of each metric over the fill models the instance ran under. A range, not a ranking: with resting orders or partial fills a more adverse model can end better.</p>
+<div class="wrap"><table><tr><th class="l">instance</th><th class="l">models</th>{{range (index .Bands 0).Metrics}}<th>{{.Name}}</th>{{end}}</tr>
+{{range .Bands}}<tr><td class="l">{{.Name}}</td><td class="l">{{join .Models}}</td>{{range .Metrics}}<td>{{.Min}} … {{.Max}}</td>{{end}}</tr>
+{{end}}</table></div>
 {{end}}
 <h2>Per pair</h2>
 <div class="wrap"><table>

@@ -155,7 +155,7 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"strategy", "a@optimistic", "0.92%", "1009.16 USD", "PnL band", "0.92% .. 5.00%"} {
+	for _, want := range []string{"strategy", "a@optimistic", "0.92%", "1009.16 USD", "Range across fill models", "a range, not a ranking", "0.92% .. 5.00%"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

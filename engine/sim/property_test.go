@@ -23,9 +23,12 @@ import (
 //     base and quote movements minus their fees;
 //   - no order fills more than its quantity, no report follows an order's final one, every
 //     update's Filled equals the sum of its fills;
-//   - under the default and pessimistic models, this account's maker fills from one printed
-//     trade never exceed its quantity (pessimistic: its fraction), and book-walking fills never
-//     take more from a level than the book showed there since it was last re-stated;
+//   - under the default and pessimistic models, this account's fills from one printed trade
+//     (resting makers and takers filled from prints together) never exceed its quantity
+//     (pessimistic: its fraction); book-walking fills never take more from a level than the
+//     book showed there, counting what the account took until the book shows the level at or
+//     below what it left; a maker fill whose queue was unknown comes from a trade strictly
+//     through its price, and a fill at exactly its price had a known queue;
 //   - at the end, after cancel-all, every order accepted has ended and nothing is reserved;
 //   - the same seed gives the same reports, byte for byte.
 
@@ -53,6 +56,7 @@ type propRun struct {
 	orders  map[strategy.OrderID]*propOrder
 	ids     []strategy.OrderID // accepted, in order
 	printed map[uint64]decimal.Decimal
+	priceOf map[uint64]decimal.Decimal
 	makerBy map[uint64]decimal.Decimal
 	levels  map[string]decimal.Decimal // "pair side price" -> book qty shown
 	taken   map[string]decimal.Decimal // taken since the level was re-stated
@@ -93,7 +97,7 @@ func runProperty(t *testing.T, model FillModel, seed uint64, steps int) []byte {
 	r := &propRun{
 		t: t, rng: rand.New(rand.NewPCG(seed, 99)), model: model, now: t0,
 		expect: map[string]decimal.Decimal{}, orders: map[strategy.OrderID]*propOrder{},
-		printed: map[uint64]decimal.Decimal{}, makerBy: map[uint64]decimal.Decimal{},
+		printed: map[uint64]decimal.Decimal{}, makerBy: map[uint64]decimal.Decimal{}, priceOf: map[uint64]decimal.Decimal{},
 		levels: map[string]decimal.Decimal{}, taken: map[string]decimal.Decimal{},
 		frac: dd("0.5"), byModel: map[string]int{},
 	}
@@ -204,6 +208,7 @@ func (r *propRun) trade(p *propPair) {
 	side := feed.Side(1 + r.rng.IntN(2))
 	r.tid++
 	r.printed[r.tid] = qty
+	r.priceOf[r.tid] = price
 	r.event(&feed.Event{Kind: feed.KindTrade, Pair: p.pair, Trade: feed.Trade{Pair: p.pair, Side: side, Price: price, Qty: qty, ID: r.tid}})
 }
 
@@ -232,8 +237,16 @@ func (r *propRun) book(p *propPair, snapshot bool) {
 	r.prevLevels, r.prevTaken = maps.Clone(r.levels), maps.Clone(r.taken)
 	defer func() { r.prevLevels, r.prevTaken = nil, nil }()
 	if snapshot {
-		for k := range r.levels { // reset this pair's levels: deletion order is irrelevant
-			if len(k) > len(p.pair) && k[:len(p.pair)] == string(p.pair) {
+		// A snapshot re-states every level: the ones it does not show at zero.
+		shown := map[string]bool{}
+		for _, l := range u.Bids {
+			shown[fmt.Sprintf("%s bid %s", p.pair, l.Price)] = true
+		}
+		for _, l := range u.Asks {
+			shown[fmt.Sprintf("%s ask %s", p.pair, l.Price)] = true
+		}
+		for k := range r.levels { // deletion order is irrelevant
+			if len(k) > len(p.pair) && k[:len(p.pair)] == string(p.pair) && !shown[k] {
 				delete(r.levels, k)
 				delete(r.taken, k)
 			}
@@ -245,8 +258,12 @@ func (r *propRun) book(p *propPair, snapshot bool) {
 	}{{"bid", u.Bids}, {"ask", u.Asks}} {
 		for _, l := range side.lv {
 			k := fmt.Sprintf("%s %s %s", p.pair, side.s, l.Price)
+			// What the account took stays taken until the book shows the level at or below
+			// what it left there.
+			if q := l.Qty.Decimal(); q.Cmp(r.prevLevels[k].Sub(r.taken[k])) <= 0 {
+				delete(r.taken, k)
+			}
 			r.levels[k] = l.Qty.Decimal()
-			delete(r.taken, k)
 		}
 	}
 	r.event(&feed.Event{Kind: feed.KindBook, Pair: p.pair, Book: u})
@@ -427,18 +444,26 @@ func (r *propRun) absorb(reports []Report) {
 // checkSource checks a fill against the market data that made it.
 func (r *propRun) checkSource(f *strategy.Fill) {
 	switch f.Provenance.Model {
-	case "default", "pessimistic":
+	case "default", "pessimistic", "next-trade":
 		if len(f.Provenance.TradeIDs) != 1 {
-			r.t.Fatalf("maker fill without its trade: %+v", f.Provenance)
+			r.t.Fatalf("fill from a print without its trade: %+v", f.Provenance)
 		}
 		id := f.Provenance.TradeIDs[0]
 		r.makerBy[id] = r.makerBy[id].Add(f.Qty)
 		limit := r.printed[id]
-		if f.Provenance.Model == "pessimistic" {
+		if r.model == Pessimistic {
 			limit = limit.Mul(r.frac)
 		}
-		if r.makerBy[id].Cmp(limit) > 0 {
-			r.t.Fatalf("trade %d printed %s but filled %s of this account's resting orders", id, r.printed[id], r.makerBy[id])
+		if r.model != Optimistic && r.makerBy[id].Cmp(limit) > 0 {
+			r.t.Fatalf("trade %d printed %s but filled %s of this account's orders", id, r.printed[id], r.makerBy[id])
+		}
+		if f.Provenance.Model == "default" {
+			tp := r.priceOf[id]
+			through := (f.Side == feed.Buy && tp.LessThan(f.Price)) || (f.Side == feed.Sell && tp.GreaterThan(f.Price))
+			unknown := f.Provenance.Note == "queue unknown: traded through"
+			if unknown && !through {
+				r.t.Fatalf("touch fill with an unknown queue: %s %s @ %s from a trade at %s", f.OrderID, f.Side, f.Price, tp)
+			}
 		}
 	case "book":
 		l := f.Provenance.Levels[0]
