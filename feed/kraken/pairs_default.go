@@ -19,6 +19,11 @@ import (
 //     "/" (true of every pair in the 2021 capture) and the key is left empty; those rows
 //     are marked "derived names".
 //   - fees: see cryptoFees and stableFees.
+//   - newer values where a capture shows them: BTC/USDT ordermin 0.00005 (AssetPairs XBTUSDT,
+//     2025-11, nautilus_trader test_data/http_asset_pairs.json; was 0.0001 in 2024-03).
+//
+// For a current table, load a saved AssetPairs or instrument response (LoadPairs; the CLI's
+// --pairs-file) rather than relying on these rows.
 //
 // The values are facts at those dates, not live ones: minimums and precisions do change.
 func DefaultPairs() *Pairs {
@@ -133,7 +138,7 @@ func builtinPairRows() []builtinPairRow {
 		{"BCH/USD", "BCH/USD", "BCHUSD", "BCHUSD", 2, 8, 6, "0.01", "0.025", "0.5", feesCrypto},
 		{"BTC/EUR", "XBT/EUR", "XBTEUR", "XXBTZEUR", 1, 8, 5, "0.1", "0.0001", "0.45", feesCrypto},
 		{"BTC/USD", "XBT/USD", "XBTUSD", "XXBTZUSD", 1, 8, 5, "0.1", "0.0001", "0.5", feesCrypto},
-		{"BTC/USDT", "XBT/USDT", "XBTUSDT", "XBTUSDT", 1, 8, 5, "0.1", "0.0001", "0.5", feesCrypto},
+		{"BTC/USDT", "XBT/USDT", "XBTUSDT", "XBTUSDT", 1, 8, 5, "0.1", "0.00005", "0.5", feesCrypto}, // ordermin from AssetPairs 2025-11
 		{"DOGE/EUR", "XDG/EUR", "XDGEUR", "XDGEUR", 7, 8, 9, "0.0000001", "60", "0.45", feesCrypto},
 		{"DOGE/USD", "XDG/USD", "XDGUSD", "XDGUSD", 7, 8, 9, "0.0000001", "60", "0.5", feesCrypto},
 		{"DOT/EUR", "DOT/EUR", "DOTEUR", "DOTEUR", 4, 8, 5, "0.0001", "0.6", "0.45", feesCrypto},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/shopspring/decimal"
@@ -262,5 +263,53 @@ func PairsFromInstrument(in *feed.Instrument) (*Pairs, error) {
 		}
 		t.put(e)
 	}
+	return t, nil
+}
+
+// LoadPairs reads a saved pair-metadata response — a REST AssetPairs response or a v2
+// instrument message (snapshot or update, as the channel sends it) — and merges it over the
+// built-in table (DefaultPairs): the saved values win for every pair they list, pairs new to
+// the built-in table are added, and the built-in rows fill what the saved source lacks (v1
+// and REST names, fee schedules for an instrument message). This is how `serve` and `live`
+// take a current table (--pairs-file) instead of the built-in snapshot.
+func LoadPairs(r io.Reader) (*Pairs, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 256<<20))
+	if err != nil {
+		return nil, err
+	}
+	var probe struct {
+		Channel string          `json:"channel"`
+		Result  json.RawMessage `json:"result"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("kraken: pair metadata: %w (want a REST AssetPairs response or a v2 instrument message)", err)
+	}
+	var saved *Pairs
+	switch {
+	case probe.Channel == "instrument":
+		evs, err := NewDecoder().DecodeV2(raw, time.Time{}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("kraken: instrument message: %w", err)
+		}
+		saved = NewPairs()
+		for i := range evs {
+			if evs[i].Instrument != nil {
+				if err := saved.MergeInstrument(evs[i].Instrument); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if saved.Len() == 0 {
+			return nil, errors.New("kraken: instrument message lists no pairs")
+		}
+	case probe.Result != nil:
+		if saved, err = ParseAssetPairs(bytes.NewReader(raw)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errors.New(`kraken: pair metadata: neither a REST AssetPairs response ({"error":[],"result":{...}}) nor a v2 instrument message ({"channel":"instrument",...})`)
+	}
+	t := DefaultPairs()
+	t.Merge(saved)
 	return t, nil
 }

@@ -541,6 +541,8 @@ func TestDefaultPairsMatchInstrumentSnapshot(t *testing.T) {
 	if snapTab.Len() != 683 {
 		t.Errorf("PairsFromInstrument kept %d pairs, want 683", snapTab.Len())
 	}
+	// Rows refreshed from a newer capture than the 2024-03 snapshot (see DefaultPairs).
+	newerOrderMin := map[feed.Pair]bool{"BTC/USDT": true}
 	for _, p := range DefaultPairs().All() {
 		s, ok := snapTab.Lookup(p.Pair)
 		if !ok {
@@ -549,7 +551,7 @@ func TestDefaultPairsMatchInstrumentSnapshot(t *testing.T) {
 		}
 		if p.Base != s.Base || p.Quote != s.Quote || p.Status != s.Status ||
 			p.PriceDecimals != s.PriceDecimals || p.LotDecimals != s.LotDecimals || p.CostDecimals != s.CostDecimals ||
-			!p.Tick.Equal(s.Tick) || !p.LotStep.Equal(s.LotStep) || !p.OrderMin.Equal(s.OrderMin) || !p.CostMin.Equal(s.CostMin) {
+			!p.Tick.Equal(s.Tick) || !p.LotStep.Equal(s.LotStep) || (!p.OrderMin.Equal(s.OrderMin) && !newerOrderMin[p.Pair]) || !p.CostMin.Equal(s.CostMin) {
 			t.Errorf("%s differs:\n built-in %+v\n snapshot %+v", p.Pair, p, *s)
 		}
 		// The v1 name derived from the v2 name is the built-in one (BTC→XBT, DOGE→XDG).
