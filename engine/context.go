@@ -123,6 +123,15 @@ func (c *wctx) cancelAll(pair feed.Pair) error {
 	return nil
 }
 
+func (c *wctx) CancelAllOrdersAfter(timeout time.Duration) (time.Time, error) {
+	if !c.check("CancelAllOrdersAfter") {
+		return time.Time{}, ErrContextRetained
+	}
+	at, err := c.sim().CancelAllOrdersAfter(c.w.now, timeout)
+	c.back()
+	return at, err
+}
+
 func (c *wctx) Amend(id strategy.OrderID, qty, price decimal.Decimal) error {
 	if !c.check("Amend") {
 		return ErrContextRetained

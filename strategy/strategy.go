@@ -142,6 +142,12 @@ type Context interface {
 	// when pair is empty.
 	CancelAll(pair feed.Pair) error
 
+	// CancelAllOrdersAfter is Kraken's dead man's switch: if it is not called again within
+	// timeout of event time, every open order is cancelled (and the switch disarms). Each
+	// call resets the countdown; 0 disarms it. It returns the time the orders will be
+	// cancelled (zero when disarmed).
+	CancelAllOrdersAfter(timeout time.Duration) (time.Time, error)
+
 	// Amend changes an open order's quantity and/or price in place, like Kraken's
 	// AmendOrder: a zero qty or price leaves that field unchanged. For trigger orders
 	// price is the trigger price. Qty is the new total quantity and may not go below what
