@@ -25,15 +25,18 @@ func (s *Server) stepLocked(n int) int {
 	if s.cfg.market == nil {
 		return 0
 	}
-	done := 0
-	for done < n {
-		s.genBuf = s.cfg.market.Next(s.genBuf[:0])
-		if len(s.genBuf) == 0 {
+	// Everything due now is published as one batch, so trades that happen together (a sweep,
+	// several takers within one tick) go out in one message, as Kraken batches close trades.
+	s.genBuf = s.genBuf[:0]
+	for len(s.genBuf) < n {
+		before := len(s.genBuf)
+		s.genBuf = s.cfg.market.Next(s.genBuf)
+		if len(s.genBuf) == before {
 			break
 		}
-		done += len(s.genBuf)
-		s.publishLocked(s.genBuf, true, false)
 	}
+	done := len(s.genBuf)
+	s.publishLocked(s.genBuf, true, false)
 	clear(s.genBuf)
 	return done
 }
@@ -92,18 +95,20 @@ func (s *Server) runMarket(ctx context.Context) {
 
 // publishLocked applies a batch of source events. live stamps them with the server clock.
 // recorded marks a recording's events, whose books were cut to the recorded depth (see
-// applyBook). Consecutive trades of one pair go out as one frame, followed by one ticker and
-// one candle update each. s.mu held.
+// applyBook). A batch's trades of one pair go out as one frame after its book messages
+// (Kraken sends the trades of one match together: 2-trade messages with one timestamp are
+// common in captures), followed by one ticker and one candle update each. s.mu held.
 func (s *Server) publishLocked(evs []feed.Event, live, recorded bool) {
-	var (
-		pending []tradeRec
-		pendPS  *pairState
-	)
+	type pend struct {
+		ps   *pairState
+		recs []tradeRec
+	}
+	var pending []pend
 	flush := func() {
-		if len(pending) > 0 {
-			s.sendTrades(pendPS, pending)
-			pending = pending[:0]
+		for _, p := range pending {
+			s.sendTrades(p.ps, p.recs)
 		}
+		pending = pending[:0]
 	}
 	now := s.now()
 	for i := range evs {
@@ -127,15 +132,17 @@ func (s *Server) publishLocked(evs []feed.Event, live, recorded bool) {
 			if ps == nil {
 				continue
 			}
-			if ps != pendPS {
-				flush()
-				pendPS = ps
-			}
 			if rec, ok := ps.addTrade(e.Trade, t, s.cfg.history); ok {
-				pending = append(pending, rec)
+				j := 0
+				for j < len(pending) && pending[j].ps != ps {
+					j++
+				}
+				if j == len(pending) {
+					pending = append(pending, pend{ps: ps})
+				}
+				pending[j].recs = append(pending[j].recs, rec)
 			}
 		case feed.KindBook:
-			flush()
 			if e.Book == nil {
 				continue
 			}

@@ -347,3 +347,39 @@ func TestV2SecondBookDepthIsRefused(t *testing.T) {
 		t.Errorf("second depth: %s, want %s", got, want)
 	}
 }
+
+// TestCloseTradesShareAMessage: trades published together go out in one message per pair and
+// API, even with book messages between them (issue 14 row 4; real v1 and v2 captures carry
+// 2-trade messages with one timestamp, PROTOCOL.md §3.1).
+func TestCloseTradesShareAMessage(t *testing.T) {
+	srv, _, infos := marketServer(t, "BTC/USD")
+	v1 := dial(t, srv, srv.URLv1())
+	v1.read()
+	v1.send(`{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"trade"}}`)
+	v1.readData()
+	v2 := dial(t, srv, srv.URLv2())
+	v2.read()
+	v2.send(`{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],"snapshot":false}}`)
+	v2.readData()
+	trade := func(px string) feed.Event {
+		return feed.Event{Kind: feed.KindTrade, Pair: "BTC/USD", Trade: feed.Trade{Pair: "BTC/USD", Price: decimal.RequireFromString(px), Qty: decimal.RequireFromString("0.5"), Side: feed.Buy}}
+	}
+	book := feed.Event{Kind: feed.KindBook, Pair: "BTC/USD", Book: &feed.BookUpdate{Pair: "BTC/USD", Asks: []feed.BookLevel{{Price: feed.Fixed{Mant: 600001, Scale: infos[0].PriceDecimals}, Qty: feed.Fixed{Mant: 1, Scale: 0}}}}}
+	srv.Publish(trade("60000.0"), book, trade("60000.1"))
+	var v1msg []json.RawMessage
+	if err := json.Unmarshal(v1.readData(), &v1msg); err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]string
+	json.Unmarshal(v1msg[1], &rows)
+	if len(rows) != 2 {
+		t.Errorf("v1: %d trades in the first message, want 2", len(rows))
+	}
+	var v2msg struct{ Data []map[string]any }
+	if err := json.Unmarshal(v2.readData(), &v2msg); err != nil {
+		t.Fatal(err)
+	}
+	if len(v2msg.Data) != 2 {
+		t.Errorf("v2: %d trades in the first message, want 2", len(v2msg.Data))
+	}
+}
