@@ -598,9 +598,14 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 		base, quote := assetsOf(j.opts.Pairs, f.Pair)
 		var dBase, dQuote decimal.Decimal
 		if f.Side == feed.Buy {
-			dBase, dQuote = f.Qty, cost.Add(f.Fee).Neg()
+			dBase, dQuote = f.Qty, cost.Neg()
 		} else {
-			dBase, dQuote = f.Qty.Neg(), cost.Sub(f.Fee)
+			dBase, dQuote = f.Qty.Neg(), cost
+		}
+		if f.FeeAsset == base { // Kraken's fcib: the fee is charged in base
+			dBase = dBase.Sub(f.Fee)
+		} else {
+			dQuote = dQuote.Sub(f.Fee)
 		}
 		for _, ch := range [2]struct {
 			asset string

@@ -353,16 +353,17 @@ func (r *Reader) rebuild(ctx context.Context, in InstanceConfig, pairs func(feed
 	if err != nil {
 		return fail(err)
 	}
-	rows, err = r.db.QueryContext(ctx, `SELECT order_id, pair, side, price, qty, cost, fee FROM fills WHERE instance = ? ORDER BY session, id`, in.Name)
+	rows, err = r.db.QueryContext(ctx, `SELECT order_id, pair, side, price, qty, cost, fee, fee_asset FROM fills WHERE instance = ? ORDER BY session, id`, in.Name)
 	if err != nil {
 		return fail(err)
 	}
 	err = scanAll(rows, func(rows *sql.Rows) error {
-		var id, pair, side, price, qty, cost, fee string
-		if err := rows.Scan(&id, &pair, &side, &price, &qty, &cost, &fee); err != nil {
+		var id, pair, side, price, qty, cost, fee, feeAsset string
+		if err := rows.Scan(&id, &pair, &side, &price, &qty, &cost, &fee, &feeAsset); err != nil {
 			return err
 		}
 		var t ledger.Trade
+		t.FeeAsset = feeAsset // quote, or base for orders with Kraken's fcib
 		var err error
 		t.Order = ""
 		t.Pair = feed.Pair(pair)

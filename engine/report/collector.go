@@ -151,7 +151,11 @@ func (c *Collector) fill(f *strategy.Fill) {
 	cost := f.Price.Mul(f.Qty)
 	a.turnover = a.turnover.Add(cost)
 	a.volume = a.volume.Add(f.Qty)
-	a.fees = a.fees.Add(f.Fee)
+	if f.FeeAsset != "" && f.FeeAsset == f.Pair.Base() {
+		a.fees = a.fees.Add(f.Fee.Mul(f.Price)) // per-pair fees are in quote: a base fee (fcib) at the fill price
+	} else {
+		a.fees = a.fees.Add(f.Fee)
+	}
 	if f.FeeAsset != "" {
 		c.fees[f.FeeAsset] = c.fees[f.FeeAsset].Add(f.Fee)
 	}

@@ -37,6 +37,9 @@ type tripBook struct {
 // closes one trip and opens the next).
 func (b *tripBook) add(f *strategy.Fill) (Trip, bool) {
 	q, fee := f.Qty, f.Fee
+	if f.FeeAsset != "" && f.FeeAsset == f.Pair.Base() {
+		fee = fee.Mul(f.Price) // a fee charged in base (Kraken's fcib), in quote at the fill price
+	}
 	if q.Sign() <= 0 {
 		return Trip{}, false
 	}
