@@ -170,8 +170,8 @@
 // trailing-stop-limit, with Kraken's meanings of Price and Price2 (see strategy.Order).
 // Post-only (limit orders only) is checked on arrival: if it would take liquidity then (at or
 // through the best opposite quote, or through the last trade without a book) it is cancelled
-// with reason "Post only order", as Kraken reports it (accepted, then cancelled). IOC cancels whatever does not fill on arrival (without a book:
-// at the next trade). GTD expires at ExpireTime, even before arrival. A conditional close
+// with reason "Post only order", as Kraken reports it (accepted, then cancelled). IOC
+// cancels whatever does not fill on arrival (without a book: at the next trade). GTD expires at ExpireTime, even before arrival. A conditional close
 // (Order.Close) is placed by the exchange when its parent ends having filled: the close's type
 // and prices, the opposite side, the quantity filled; it arrives at once but cannot match the
 // event that ended its parent, and it is validated like any order (it can be rejected). Its
@@ -181,9 +181,11 @@
 // pending until event time reaches it, even after its latency; relative prices (PriceSpec,
 // Price2Spec: "+", "-", "#", "%") are resolved against the last trade when the order reaches
 // the exchange, and its buy reservation follows (rejected then if funds fall short);
-// FeeInBase (fcib) charges fees in base; QuoteQty (viqc) is validated but refused
-// (ErrQuoteQtyNotSimulated) until the simulator fills it. CancelAllOrdersAfter is the dead
-// man's switch, in event time.
+// FeeInBase (fcib) charges fees in base; QuoteQty (viqc) sizes a market buy in quote: it
+// reserves the quote amount plus the taker fee on it, its Qty is set on arrival to the most it
+// could buy at the price it found (every fill is at that price or worse), each fill is cut to
+// what the unspent quote buys, and when the rest buys less than one lot step its Qty becomes
+// what it bought and it closes. CancelAllOrdersAfter is the dead man's switch, in event time.
 //
 // Cancel, CancelAll and Amend take the latency. Amend changes quantity, limit price or
 // trigger; an order keeps its queue position only if its price is unchanged and its quantity
