@@ -26,9 +26,9 @@
 //
 // # Candles
 //
-// CandleBuilder aggregates trades into OHLCV candles of any interval aligned to the Unix
-// epoch, in exact decimal arithmetic, and hands a candle out only once it has closed: on the
-// first trade (or Advance) at or after its end. A strategy can therefore never see a bar
-// that is still forming. Intervals without trades produce no candle, like Kraken's OHLC
-// data.
+// CandleBuilder (an alias of feed/candle.Builder, which the engine's sequencer uses too)
+// aggregates trades into OHLCV candles of any interval aligned to the Unix epoch, in exact
+// decimal arithmetic, and hands a candle out only once it has closed: on the first trade (or
+// Advance) at or after its end. A strategy can therefore never see a bar that is still
+// forming. Intervals without trades produce no candle, like Kraken's OHLC data.
 package indicator
