@@ -57,7 +57,7 @@ func BenchmarkDecodeTape(b *testing.B) {
 					b.Fatal(err)
 				}
 				trades = 0
-				for ev, err := range r.Events(context.Background(), kraken.NewDecoder(), tape.Filter{Pairs: []feed.Pair{"BTC/USD", "ETH/USD"}, Kinds: EngineKinds}) {
+				for ev, err := range r.Events(context.Background(), NewNormalizer(nil), tape.Filter{Pairs: []feed.Pair{"BTC/USD", "ETH/USD"}, Kinds: EngineKinds}) {
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -26,6 +26,13 @@ import (
 // that both number events (Seq) the same way.
 var EngineKinds = []feed.Kind{feed.KindTrade, feed.KindBook, feed.KindTicker, feed.KindCandle, feed.KindSpread, feed.KindStatus, feed.KindInstrument, feed.KindGap}
 
+// NewNormalizer returns the normaliser every replay of a recording runs its frames through:
+// the live client's connection rules (kraken.Normalizer) for a set-up the replay does not
+// know, so every pair's trades and books are followed as they appear.
+func NewNormalizer(log *zap.Logger) *kraken.Normalizer {
+	return kraken.NewNormalizer(kraken.NormalizerConfig{Log: log})
+}
+
 // Progress reports how far a replay has got.
 type Progress struct {
 	Events   uint64    // events decoded and kept so far
@@ -150,17 +157,19 @@ func (o *observer) snapshot(done bool) Progress {
 	return p
 }
 
-// observingDecoder decodes with the Kraken decoder and shows every kept event to the
-// observer; wrapping the decoder (rather than the source) costs no extra goroutine or copy.
+// observingDecoder normalises frames with the one Kraken normaliser (the live client's
+// connection rules, so a re-sent trade snapshot is replayed once) and shows every kept event
+// to the observer; wrapping the decoder (rather than the source) costs no extra goroutine
+// or copy.
 type observingDecoder struct {
-	dec  *kraken.Decoder
+	dec  *kraken.Normalizer
 	keep func(*feed.Event) bool
 	obs  *observer
 }
 
-func (d *observingDecoder) Decode(frame []byte, recv time.Time, dst []feed.Event) ([]feed.Event, error) {
+func (d *observingDecoder) DecodeFrame(f tape.Frame, dst []feed.Event) ([]feed.Event, error) {
 	n := len(dst)
-	out, err := d.dec.Decode(frame, recv, dst)
+	out, err := d.dec.DecodeFrame(f, dst)
 	for i := n; i < len(out); i++ {
 		if d.keep(&out[i]) {
 			d.obs.observe(&out[i])
@@ -222,7 +231,7 @@ func openTape(path string, rg tape.Range, pairs []feed.Pair, interval time.Durat
 		}
 		return len(pairs) == 0 || e.Pair == "" || slices.Contains(pairs, e.Pair)
 	}
-	td.dec = &observingDecoder{dec: kraken.NewDecoder(kraken.WithLogger(log)), keep: keep, obs: obs}
+	td.dec = &observingDecoder{dec: NewNormalizer(log), keep: keep, obs: obs}
 	return td, nil
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/papertrade/papertrade/engine/report"
 	"github.com/papertrade/papertrade/feed"
-	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/tape"
 )
 
@@ -112,7 +111,7 @@ func LoadEvents(ctx context.Context, path string, pairs []feed.Pair, log *zap.Lo
 		return nil, err
 	}
 	e := &Events{files: files}
-	for ev, err := range r.Events(ctx, kraken.NewDecoder(kraken.WithLogger(log)), tape.Filter{Pairs: pairs, Kinds: EngineKinds}) {
+	for ev, err := range r.Events(ctx, NewNormalizer(log), tape.Filter{Pairs: pairs, Kinds: EngineKinds}) {
 		if err != nil {
 			return nil, fmt.Errorf("backtest: %w", err)
 		}

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
@@ -29,25 +31,39 @@ also as "-") and prints each normalised event as one JSON object per line: kind,
 spelling), time, and the event's fields, with prices and quantities as decimal strings at the
 precision Kraken sent them. v1 and v2 are told apart frame by frame.
 
+The events are those a replay (backtest, sweep, export) trades on: each input goes through the
+live client's connection rules — heartbeats and pings' pongs dropped, v2 trades deduplicated by
+id (a snapshot re-sent after a reconnect, and the first snapshot, which is history), gaps
+reported, books verified and withheld while stale. Recording lines carry their connection
+numbers; other lines are read as one connection. --raw prints every frame decoded on its own
+instead, as it is on the wire.
+
 A line is a raw frame, a recording line {"recv":<ns>,"api":…,"conn":…,"raw":<frame>} (a decompressed
 tape segment), or a fixture wrapper {"ts":…,"dir":"in"|"out","msg":<frame>}; wrapper lines with
 "dir":"out" are client requests and are skipped. Bad lines are reported on standard error with their
 line number and skipped.
 
-With --books, decode also maintains an order book per (api, pair, depth) — depth from the v1 channel
-name (book-1000) or the subscription ack, else 10 — and verifies Kraken's CRC32 checksum after every
-message that carries one (v2 at the pair's precision when known from an instrument message or the
-built-in pair table). A book that mismatches is reported once and skipped until its next snapshot.
+With --books, decode reports the book checks those rules make: an order book per pair — depth
+from the v1 channel name (book-1000) or the subscription ack, else the smallest Kraken depth that
+holds the snapshot — whose CRC32 checksum is verified after every message that carries one (v2
+at the pair's precision when known from an instrument message or the built-in pair table, else
+as the wire wrote it). A book that mismatches is reported once and skipped until its next
+snapshot.
 
 Exit codes: 0 ok; 3 some checksum mismatched; 4 some line could not be decoded (3 wins over 4).`,
 		Example: `  papertrade decode capture.jsonl
   papertrade decode --books --quiet fixtures/*.jsonl
   zstd -dc recording/2026-10-06/*.jsonl.zst | papertrade decode --books -q -
-  websocat wss://ws.kraken.com/v2 | papertrade decode -`,
+  websocat wss://ws.kraken.com/v2 | papertrade decode -
+  papertrade decode --raw capture.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.raw && opts.books {
+				return &ExitCodeError{Code: ExitUsage, Err: errors.New("decode: --books checks books through the connection rules, which --raw leaves out: use one of them")}
+			}
 			return runDecode(cmd.Context(), a, args, opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.raw, "raw", false, "decode each frame on its own, without the connection rules (every heartbeat, every re-sent trade)")
 	cmd.Flags().BoolVar(&opts.books, "books", false, "maintain order books and verify Kraken's checksums")
 	cmd.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "do not print events (with --books: only the summary)")
 	return cmd
@@ -56,6 +72,7 @@ Exit codes: 0 ok; 3 some checksum mismatched; 4 some line could not be decoded (
 type decodeOptions struct {
 	books bool
 	quiet bool
+	raw   bool
 }
 
 // decodeRun is the state of one decode command across its inputs.
@@ -63,7 +80,8 @@ type decodeRun struct {
 	a     *app
 	opts  decodeOptions
 	out   *bufio.Writer
-	dec   *kraken.Decoder
+	dec   *kraken.Decoder    // --raw
+	norm  *kraken.Normalizer // otherwise: one per input
 	books *decodeBooks
 	evs   []feed.Event
 	buf   []byte
@@ -74,9 +92,12 @@ func runDecode(ctx context.Context, a *app, args []string, opts decodeOptions) e
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
-	r := &decodeRun{a: a, opts: opts, out: bufio.NewWriterSize(a.stdout, 64<<10), dec: kraken.NewDecoder(kraken.WithLogger(a.log))}
+	r := &decodeRun{a: a, opts: opts, out: bufio.NewWriterSize(a.stdout, 64<<10)}
+	if opts.raw {
+		r.dec = kraken.NewDecoder(kraken.WithLogger(a.log))
+	}
 	if opts.books {
-		r.books = newDecodeBooks(a.stderr)
+		r.books = &decodeBooks{stderr: a.stderr}
 	}
 	for _, name := range args {
 		if err := r.input(ctx, name); err != nil {
@@ -90,6 +111,7 @@ func runDecode(ctx context.Context, a *app, args []string, opts decodeOptions) e
 	var code int
 	var msg string
 	if r.books != nil {
+		r.books.add(r.norm)
 		fmt.Fprintf(a.stderr, "books: %d updates, %d checksum mismatches\n", r.books.updates, r.books.mismatches)
 		if r.books.skipped > 0 {
 			fmt.Fprintf(a.stderr, "books: %d updates skipped while waiting for a snapshot\n", r.books.skipped)
@@ -109,6 +131,14 @@ func runDecode(ctx context.Context, a *app, args []string, opts decodeOptions) e
 
 // input decodes one file ("-" is standard input).
 func (r *decodeRun) input(ctx context.Context, name string) error {
+	if !r.opts.raw {
+		// Each input is its own capture; one not recorded by papertrade came from a client
+		// that did not hang up where kraken.Client would.
+		if r.books != nil {
+			r.books.add(r.norm)
+		}
+		r.norm = kraken.NewNormalizer(kraken.NormalizerConfig{Captured: !isTapePath(name), Log: r.a.log})
+	}
 	if isTapePath(name) {
 		return r.tapeInput(ctx, name) // a recording directory, manifest or segment: tape.go
 	}
@@ -141,15 +171,15 @@ func (r *decodeRun) input(ctx context.Context, name string) error {
 // decodeTapeLine recognises a recording line (feed/tape's format, as in a decompressed
 // segment): {"recv":<ns>,"api":…,"conn":…,"raw"|"text"|"b64":…}. Kraken frames have no
 // top-level "recv", so a line that does not parse as one is left alone.
-func decodeTapeLine(line []byte) (frame []byte, recv time.Time, ok bool) {
+func decodeTapeLine(line []byte) (tape.Frame, bool) {
 	if line[0] != '{' || !bytes.Contains(line, []byte(`"recv"`)) {
-		return nil, time.Time{}, false
+		return tape.Frame{}, false
 	}
 	f, err := tape.ParseLine(line)
 	if err != nil {
-		return nil, time.Time{}, false
+		return tape.Frame{}, false
 	}
-	return f.Raw, f.Recv, true
+	return f, true
 }
 
 // decodeFixtureLine unwraps a fixture line {"ts":…,"dir":…,"msg":<frame>} (skip is true for
@@ -184,15 +214,19 @@ func (r *decodeRun) line(label string, n int, line []byte) error {
 	if len(line) == 0 {
 		return nil
 	}
-	frame, recv, ok := decodeTapeLine(line)
+	f, ok := decodeTapeLine(line)
 	if !ok {
 		var skip bool
-		if frame, recv, skip = decodeFixtureLine(line); skip {
+		if f.Raw, f.Recv, skip = decodeFixtureLine(line); skip {
 			return nil
 		}
 	}
 	var err error
-	r.evs, err = r.dec.Decode(frame, recv, r.evs[:0])
+	if r.norm != nil {
+		r.evs, err = r.norm.DecodeFrame(f, r.evs[:0])
+	} else {
+		r.evs, err = r.dec.Decode(f.Raw, f.Recv, r.evs[:0])
+	}
 	if err != nil {
 		r.bad++
 		fmt.Fprintf(r.a.stderr, "%s:%d: %v\n", label, n, err)
@@ -213,111 +247,31 @@ func (r *decodeRun) line(label string, n int, line []byte) error {
 	return nil
 }
 
-// decodeBooks keeps one order book per (api, pair, depth) and verifies checksums.
+// decodeBooks reports what the normaliser's book rules found: each mismatch where it
+// happened, and the counts.
 type decodeBooks struct {
 	stderr     io.Writer
-	pairs      *kraken.Pairs
-	precision  map[feed.Pair][2]int32 // from instrument messages in the input
-	ackDepth   map[decodeBookKey]int  // book depth from subscription acks (depth 0 in the key)
-	books      map[decodeBookKey]*decodeBook
 	updates    int // non-snapshot messages whose checksum was verified
-	mismatches int
-	skipped    int
-}
-
-type decodeBookKey struct {
-	api   feed.API
-	pair  feed.Pair
-	depth int
-}
-
-type decodeBook struct {
-	book   *feed.Book
-	synced bool // a snapshot has been applied and no mismatch since
-}
-
-func newDecodeBooks(stderr io.Writer) *decodeBooks {
-	return &decodeBooks{
-		stderr:    stderr,
-		pairs:     kraken.DefaultPairs(),
-		precision: make(map[feed.Pair][2]int32),
-		ackDepth:  make(map[decodeBookKey]int),
-		books:     make(map[decodeBookKey]*decodeBook),
-	}
+	mismatches uint64
+	skipped    uint64
 }
 
 func (k *decodeBooks) event(label string, n int, ev *feed.Event) {
-	switch ev.Kind {
-	case feed.KindAck:
-		if a := ev.Ack; a.Channel == "book" && a.Success && a.Depth > 0 {
-			k.ackDepth[decodeBookKey{ev.API, ev.Pair, 0}] = a.Depth
-		}
-	case feed.KindInstrument:
-		for _, p := range ev.Instrument.Pairs {
-			k.precision[p.Pair] = [2]int32{p.PriceDecimals, p.LotDecimals}
-		}
-	case feed.KindBook:
-		k.book(label, n, ev)
-	}
-}
-
-func (k *decodeBooks) book(label string, n int, ev *feed.Event) {
-	u := ev.Book
-	depth := u.Depth
-	if depth == 0 {
-		depth = k.ackDepth[decodeBookKey{ev.API, ev.Pair, 0}]
-	}
-	if depth == 0 {
-		depth = 10
-	}
-	key := decodeBookKey{ev.API, ev.Pair, depth}
-	b := k.books[key]
-	if b == nil {
-		b = &decodeBook{book: feed.NewBook(ev.Pair, depth)}
-		k.books[key] = b
-	}
-	if u.Snapshot {
-		b.synced = true
-	} else if !b.synced {
-		k.skipped++
-		return
-	}
-	where := fmt.Sprintf("%s:%d: %s %s book-%d", label, n, ev.API, ev.Pair, depth)
-	if err := b.book.Apply(u); err != nil {
-		k.mismatches++
-		b.synced = false
-		fmt.Fprintf(k.stderr, "%s: %v; waiting for the next snapshot\n", where, err)
-		return
-	}
-	if !u.HasChecksum {
-		return
-	}
-	if !u.Snapshot {
+	switch {
+	case ev.Kind == feed.KindBook && !ev.Book.Snapshot && ev.Book.HasChecksum:
 		k.updates++
-	}
-	got := kraken.Checksum(b.book, -1, -1)
-	if ev.API == feed.APIV2 && got != u.Checksum {
-		// A v2 frame re-serialised by a float round trip lost its trailing zeros: format at
-		// the pair's precision. (Wire text is tried first: when it matches, the book is right.)
-		if pd, qd, ok := k.pairPrecision(ev.Pair); ok {
-			got = kraken.Checksum(b.book, pd, qd)
-		}
-	}
-	if got != u.Checksum {
-		k.mismatches++
-		b.synced = false
-		fmt.Fprintf(k.stderr, "%s: checksum mismatch: computed %d, Kraken sent %d; waiting for the next snapshot\n", where, got, u.Checksum)
+	case ev.Kind == feed.KindGap && ev.Gap.Channel == "book" && strings.Contains(ev.Gap.Reason, "checksum"):
+		k.updates++ // the message that did not verify
+		fmt.Fprintf(k.stderr, "%s:%d: %s %s: %s\n", label, n, ev.API, ev.Pair, ev.Gap.Reason)
 	}
 }
 
-// pairPrecision returns a pair's price and quantity decimals: from an instrument message in
-// the input, else from the built-in pair table.
-func (k *decodeBooks) pairPrecision(p feed.Pair) (int32, int32, bool) {
-	if v, ok := k.precision[p]; ok {
-		return v[0], v[1], true
+// add counts an input's normaliser (nil before the first input).
+func (k *decodeBooks) add(n *kraken.Normalizer) {
+	if n == nil {
+		return
 	}
-	if info, ok := k.pairs.Lookup(p); ok {
-		return info.PriceDecimals, info.LotDecimals, true
-	}
-	return 0, 0, false
+	st := n.Stats()
+	k.mismatches += st.ChecksumMismatches
+	k.skipped += st.StaleDropped
 }

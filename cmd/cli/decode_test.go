@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,8 +38,13 @@ func TestDecodeStdin(t *testing.T) {
 {"kind":"trade","api":"v2","pair":"MATIC/USD","time":"2023-09-25T07:49:37.708706Z","side":"sell","ord_type":"market","price":"0.5117","qty":"40.0","trade_id":4665906}
 {"kind":"heartbeat","api":"v1"}
 `
-	for _, args := range [][]string{nil, {"-"}} {
+	for _, args := range [][]string{nil, {"-"}, {"--raw"}} {
 		code, out, errOut := runDecodeCmd(t, in, args...)
+		want := want
+		if len(args) == 0 || args[0] != "--raw" {
+			// The connection rules drop heartbeats; --raw shows every frame.
+			want = strings.TrimSuffix(want, "{\"kind\":\"heartbeat\",\"api\":\"v1\"}\n")
+		}
 		if code != ExitOK || out != want || errOut != "" {
 			t.Errorf("decode %v: exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", args, code, out, want, errOut)
 		}
@@ -53,7 +59,7 @@ func TestDecodeBadLines(t *testing.T) {
 		`{"channel":"heartbeat"}`,
 		`{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":1,"qty":`,
 	}, "\n")
-	code, out, errOut := runDecodeCmd(t, in)
+	code, out, errOut := runDecodeCmd(t, in, "--raw")
 	if code != ExitBadInput {
 		t.Errorf("exit %d, want %d", code, ExitBadInput)
 	}
@@ -154,11 +160,57 @@ func TestDecodeTapeLines(t *testing.T) {
 		`{"recv":1700000001000000000,"api":"v1","conn":1,"text":"CloudFlare WebSocket proxy restarting"}`,
 		`{"recv":1700000002000000000,"api":"v1","conn":1,"raw":[0,[["5541.20000","0.15850568","1534614057.321597","s","l",""]],"trade","XBT/USD"]}`,
 	}, "\n")
-	code, out, errOut := runDecodeCmd(t, in)
+	code, out, errOut := runDecodeCmd(t, in, "--raw")
 	want := `{"kind":"heartbeat","api":"v2","recv":"2023-11-14T22:13:20.123456789Z"}
 {"kind":"trade","api":"v1","pair":"BTC/USD","time":"2018-08-18T17:40:57.321597Z","recv":"2023-11-14T22:13:22Z","side":"sell","ord_type":"limit","price":"5541.20000","qty":"0.15850568"}
 `
 	if code != ExitBadInput || out != want || !strings.Contains(errOut, `<stdin>:2: kraken: frame at byte 0: not JSON: "CloudFlare WebSocket proxy restarting"`) {
 		t.Errorf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, out, want, errOut)
+	}
+}
+
+// By default decode shows what a replay trades on: the connection rules of the one
+// normaliser. A recording with a reconnect whose trade snapshot overlaps shows each trade
+// once, and the id gap; --raw shows every frame as it is, the repeat included; --raw and
+// --books together are refused.
+func TestDecodeNormalised(t *testing.T) {
+	trade := func(id int, typ string) string {
+		return fmt.Sprintf(`{"channel":"trade","type":"%s","data":[{"symbol":"BTC/USD","side":"buy","price":87000.0,"qty":0.01000000,"ord_type":"limit","trade_id":%d,"timestamp":"2026-03-02T09:00:%02d.000000Z"}]}`, typ, id, id%60)
+	}
+	var lines []string
+	for i, f := range []struct {
+		conn int
+		raw  string
+	}{
+		{1, trade(9, "snapshot")}, {1, `{"channel":"heartbeat"}`}, {1, trade(10, "update")}, {1, trade(11, "update")},
+		{2, trade(10, "snapshot")}, {2, trade(11, "snapshot")}, {2, trade(13, "update")},
+	} {
+		lines = append(lines, fmt.Sprintf(`{"recv":%d,"api":"v2","conn":%d,"raw":%s}`, 1_700_000_000_000_000_000+int64(i), f.conn, f.raw))
+	}
+	in := strings.Join(lines, "\n")
+	ids := func(out string) string {
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			switch {
+			case strings.Contains(l, `"kind":"trade"`):
+				got = append(got, l[strings.Index(l, `"trade_id":`)+len(`"trade_id":`):len(l)-1])
+			case strings.Contains(l, `"kind":"gap"`):
+				got = append(got, "gap")
+			case strings.Contains(l, `"kind":"heartbeat"`):
+				got = append(got, "heartbeat")
+			}
+		}
+		return strings.Join(got, " ")
+	}
+	code, out, errOut := runDecodeCmd(t, in)
+	if g, w := ids(out), "10 11 gap 13"; code != ExitOK || g != w {
+		t.Errorf("normalised: exit %d, events %q, want %q\n%s", code, g, w, errOut)
+	}
+	code, out, errOut = runDecodeCmd(t, in, "--raw")
+	if g, w := ids(out), "9 heartbeat 10 11 10 11 13"; code != ExitOK || g != w {
+		t.Errorf("--raw: exit %d, events %q, want %q\n%s", code, g, w, errOut)
+	}
+	if code, _, errOut := runDecodeCmd(t, in, "--raw", "--books"); code != ExitUsage || !strings.Contains(errOut, "--raw") {
+		t.Errorf("--raw --books: exit %d %q", code, errOut)
 	}
 }

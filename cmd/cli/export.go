@@ -157,8 +157,9 @@ func (e *exportRun) rows(ctx context.Context, emit func(*exportRow) error) error
 	if err != nil {
 		return err
 	}
-	dec := kraken.NewDecoder(kraken.WithLogger(e.a.log))
-	books := newDecodeBooks(e.a.stderr)
+	// The one normaliser, as backtests replay the tape: a trade re-sent after a reconnect is
+	// exported once, and a top of book only from a verified book.
+	norm := kraken.NewNormalizer(kraken.NormalizerConfig{Log: e.a.log})
 	type top struct{ bid, bidQty, ask, askQty feed.Fixed }
 	last := map[feed.Pair]top{}
 	var (
@@ -171,7 +172,7 @@ func (e *exportRun) rows(ctx context.Context, emit func(*exportRow) error) error
 		if err != nil {
 			return err
 		}
-		if evs, err = dec.Decode(f.Raw, f.Recv, evs[:0]); err != nil {
+		if evs, err = norm.DecodeFrame(f, evs[:0]); err != nil {
 			bad++
 			continue
 		}
@@ -185,27 +186,22 @@ func (e *exportRun) rows(ctx context.Context, emit func(*exportRow) error) error
 				if !ok1 || !ok2 {
 					return fmt.Errorf("export: trade %s %s × %s does not fit 18 digits", ev.Pair, tr.Price, tr.Qty)
 				}
-				row = exportRow{Time: tr.Time, Recv: ev.Recv, Pair: ev.Pair, Side: tr.Side, OrdType: tr.OrdType, Price: price, Qty: qty, ID: tr.ID, API: f.API, Conn: f.Conn}
+				row = exportRow{Time: tr.Time, Recv: ev.Recv, Pair: ev.Pair, Side: tr.Side, OrdType: tr.OrdType, Price: price, Qty: qty, ID: tr.ID, API: ev.API, Conn: ev.Conn}
 				if err := emit(&row); err != nil {
 					return err
 				}
-			case e.top && (ev.Kind == feed.KindBook || ev.Kind == feed.KindAck || ev.Kind == feed.KindInstrument):
-				file, line := r.Position()
-				books.event(file, int(line), ev)
-				if ev.Kind != feed.KindBook || !keep(ev.Pair) {
-					continue
-				}
-				b := books.lookup(ev)
-				if b == nil || !b.synced {
+			case e.top && ev.Kind == feed.KindBook && keep(ev.Pair):
+				b := norm.Book(ev.Pair) // delivered, so verified; nil if unverifiable
+				if b == nil {
 					continue
 				}
 				var t top
-				if b.book.Len(feed.Buy) > 0 {
-					l := b.book.Bid(0)
+				if b.Len(feed.Buy) > 0 {
+					l := b.Bid(0)
 					t.bid, t.bidQty = l.Price, l.Qty
 				}
-				if b.book.Len(feed.Sell) > 0 {
-					l := b.book.Ask(0)
+				if b.Len(feed.Sell) > 0 {
+					l := b.Ask(0)
 					t.ask, t.askQty = l.Price, l.Qty
 				}
 				if prev, ok := last[ev.Pair]; ok && prev == t {
@@ -216,7 +212,7 @@ func (e *exportRun) rows(ctx context.Context, emit func(*exportRow) error) error
 				if at.IsZero() {
 					at = ev.Recv
 				}
-				row = exportRow{Time: at, Recv: ev.Recv, Pair: ev.Pair, API: f.API, Conn: f.Conn, Bid: t.bid, BidQty: t.bidQty, Ask: t.ask, AskQty: t.askQty}
+				row = exportRow{Time: at, Recv: ev.Recv, Pair: ev.Pair, API: ev.API, Conn: ev.Conn, Bid: t.bid, BidQty: t.bidQty, Ask: t.ask, AskQty: t.askQty}
 				if err := emit(&row); err != nil {
 					return err
 				}
@@ -230,18 +226,6 @@ func (e *exportRun) rows(ctx context.Context, emit func(*exportRow) error) error
 		fmt.Fprintf(e.a.stderr, "export: warning: %s\n", w)
 	}
 	return nil
-}
-
-// lookup returns the book decodeBooks keeps for a book event, or nil.
-func (k *decodeBooks) lookup(ev *feed.Event) *decodeBook {
-	depth := ev.Book.Depth
-	if depth == 0 {
-		depth = k.ackDepth[decodeBookKey{ev.API, ev.Pair, 0}]
-	}
-	if depth == 0 {
-		depth = 10
-	}
-	return k.books[decodeBookKey{ev.API, ev.Pair, depth}]
 }
 
 func exportStamp(dst []byte, t time.Time) []byte {

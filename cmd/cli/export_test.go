@@ -28,7 +28,7 @@ func exportWant(t *testing.T, dir string) (trades [][]string, tops [][]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := kraken.NewDecoder()
+	dec := kraken.NewNormalizer(kraken.NormalizerConfig{}) // as export reads the tape
 	books := map[feed.Pair]*feed.Book{}
 	last := map[feed.Pair]string{}
 	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

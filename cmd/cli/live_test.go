@@ -21,7 +21,6 @@ import (
 	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/journal"
 	"github.com/papertrade/papertrade/engine/report"
-	"github.com/papertrade/papertrade/engine/session"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/kraken/krakentest"
@@ -516,7 +515,7 @@ func deliveredTrades(t *testing.T, dir, name string, s *journal.SessionInfo) map
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := session.NewStream(session.StreamConfig{API: feed.APIV2, Pairs: s.Feed.Pairs, Channels: s.Feed.Channels, Depth: s.Feed.Depth})
+	st := kraken.NewNormalizer(kraken.NormalizerConfig{API: feed.APIV2, Pairs: s.Feed.Pairs, Channels: s.Feed.Channels, Depth: s.Feed.Depth})
 	out := map[feed.Pair]map[uint64]bool{}
 	var evs []feed.Event
 	for f, err := range r.Frames(context.Background(), tape.Range{}) {

@@ -35,11 +35,13 @@ func newTapeInfoCmd(a *app) *cobra.Command {
   - each recording's manifest: name, whether it was closed cleanly, pairs, channels, meta;
   - its segments: file, receive-time range, frames, size on disk and uncompressed, closed or not;
   - frames per API and connection, the receive-time range, bytes per frame;
-  - events per pair and kind (trades, book snapshots and updates, tickers, ...), decoded with
-    papertrade's Kraken decoder, and frames it could not decode;
+  - events per pair and kind (trades, book snapshots and updates, tickers, gaps, ...): the
+    events a replay trades on, made by the live client's connection rules (heartbeats and
+    the first trade snapshot dropped, trades re-sent after a reconnect delivered once, books
+    verified), and frames that could not be decoded;
   - trade ids per pair (v2, REST): first, last, missing (gaps in the sequence) and repeated
-    (snapshot overlap after a reconnect);
-  - book checksums verified and mismatched (each pair's book kept as a client would);
+    (snapshot overlap after a reconnect, which replays drop);
+  - book checksums verified and mismatched (each pair's book kept as the client keeps it);
   - gaps: a connection silent for longer than --gap, and connection changes (reconnects);
   - torn tails (segments a crash or a running writer left unfinished) and other warnings.
 
@@ -191,8 +193,8 @@ func scanTape(ctx context.Context, a *app, path string, o tapeInfoOptions) (*tap
 		seen bool
 	}
 	ids := map[feed.Pair]*idState{}
-	books := newDecodeBooks(io.Discard)
-	dec := kraken.NewDecoder(kraken.WithLogger(a.log))
+	books := &decodeBooks{stderr: io.Discard}
+	dec := kraken.NewNormalizer(kraken.NormalizerConfig{Log: a.log}) // as backtests replay it
 	var (
 		evs      []feed.Event
 		lastConn uint32
@@ -232,7 +234,7 @@ func scanTape(ctx context.Context, a *app, path string, o tapeInfoOptions) (*tap
 		cs.last = f.Recv
 		lastConn, haveLast = f.Conn, true
 
-		evs, err = dec.Decode(f.Raw, f.Recv, evs[:0])
+		evs, err = dec.DecodeFrame(f, evs[:0])
 		if err != nil {
 			s.DecodeErrors++
 			file, line := r.Position()
@@ -267,9 +269,7 @@ func scanTape(ctx context.Context, a *app, path string, o tapeInfoOptions) (*tap
 				st.ids.NoID++
 			case !st.seen:
 				st.ids.First, st.ids.Last, st.seen = id, id, true
-			case id <= st.ids.Last:
-				st.ids.Repeated++
-			default:
+			default: // the normaliser delivers ids in increasing order only
 				if id > st.ids.Last+1 {
 					miss := id - st.ids.Last - 1
 					st.ids.Missing += miss
@@ -294,8 +294,10 @@ func scanTape(ctx context.Context, a *app, path string, o tapeInfoOptions) (*tap
 		s.Conns = append(s.Conns, *conns[c].sum)
 	}
 	for _, p := range slices.Sorted(maps.Keys(ids)) {
+		ids[p].ids.Repeated = int64(dec.Duplicates(p))
 		s.TradeIDs = append(s.TradeIDs, ids[p].ids)
 	}
+	books.add(dec)
 	byPair := map[feed.Pair]map[string]int64{}
 	for k, n := range s.kinds {
 		if byPair[k.pair] == nil {
@@ -306,7 +308,7 @@ func scanTape(ctx context.Context, a *app, path string, o tapeInfoOptions) (*tap
 	for _, p := range slices.Sorted(maps.Keys(byPair)) {
 		s.Events = append(s.Events, tapePairEvents{Pair: p, Counts: byPair[p]})
 	}
-	s.Books = tapeBookSummary{Verified: books.updates, Mismatches: books.mismatches, Skipped: books.skipped}
+	s.Books = tapeBookSummary{Verified: books.updates, Mismatches: int(books.mismatches), Skipped: int(books.skipped)}
 	return s, nil
 }
 

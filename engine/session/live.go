@@ -25,7 +25,7 @@ var ErrOverflow = errors.New("session: frames arrive faster than the engine take
 
 // LiveConfig configures a Live source.
 type LiveConfig struct {
-	// Client configures the Kraken connection; Live sets its OnFrame.
+	// Client configures the Kraken connection; Live sets its Tap.
 	Client kraken.ClientConfig
 	// Tape, when set, records every frame the engine consumed, in order (Live does not close
 	// it). Recording failures are logged and counted, and trading goes on.
@@ -40,26 +40,27 @@ type LiveConfig struct {
 
 // LiveStats are a Live source's counters.
 type LiveStats struct {
-	Stream      StreamStats
+	Stream      kraken.NormalizerStats // the client's normaliser, as of the last frame handed over
 	Client      kraken.ClientStats
 	Queued      int         // frames waiting now
 	TapeErrors  uint64      // frames that could not be recorded
 	LastFrame   time.Time   // receive time of the last frame processed
 	Connected   bool        // the client holds a connection (established and not lost)
 	Connections uint64      // connections seen in the frames
-	StaleBooks  []feed.Pair // books not verified now (see Stream.StaleBooks)
+	StaleBooks  []feed.Pair // books not verified now (see kraken.Normalizer.StaleBooks)
 	Recorded    uint64      // frames written to the tape
 }
 
 // Live is Kraken's live feed as the engine's source, made replayable: a kraken.Client manages
-// the connection (reconnects, backoff, pings, resubscriptions), and its raw-frame tap feeds a
-// Stream, whose events go to the engine and whose frames go to the tape. The client's own
-// decoded events are not used; the engine consumes exactly what a replay of the tape
-// produces.
+// the connection (reconnects, backoff, pings, resubscriptions) and runs each frame once
+// through its kraken.Normalizer; its tap (ClientConfig.Tap) hands Live every frame with the
+// events made of it, which go to the engine, and the frame, which goes to the tape. A replay
+// of the tape runs the same normaliser over the same frames, so the engine consumes exactly
+// what a replay produces.
 //
-// The tap runs on the client's reading goroutine (one connection at a time): it runs the
-// Stream and, when nothing is waiting, hands the events straight to the engine without
-// blocking — the fast path, with no goroutine hop between the socket and the engine. When the
+// The tap runs on the client's reading goroutine (one connection at a time): when nothing is
+// waiting, it hands the events straight to the engine without blocking — the fast path,
+// with no goroutine hop between the socket and the engine. When the
 // engine's channel is full, events and frames queue in order for Live's own goroutine, which
 // delivers them (waiting as long as needed) until the queue is empty again; the reader never
 // waits. Frames are recorded after their events were handed over: when the session stops,
@@ -67,7 +68,6 @@ type LiveStats struct {
 type Live struct {
 	cfg    LiveConfig
 	client *kraken.Client
-	stream *Stream // reader goroutine only
 	log    *zap.Logger
 
 	mu      sync.Mutex
@@ -97,7 +97,7 @@ func NewLive(cfg LiveConfig) (*Live, error) {
 	}
 	l := &Live{cfg: cfg, log: cfg.Log.Named("live"), ready: make(chan struct{}, 1)}
 	cc := cfg.Client
-	cc.OnFrame = l.onFrame
+	cc.Tap = l.onFrame
 	if cc.Logger == nil {
 		cc.Logger = cfg.Log
 	}
@@ -106,18 +106,7 @@ func NewLive(cfg LiveConfig) (*Live, error) {
 		return nil, err
 	}
 	l.client = client
-	l.stream = NewStream(StreamConfigOf(cc, cfg.Log))
 	return l, nil
-}
-
-// StreamConfigOf is the Stream configuration that reproduces a client's events.
-func StreamConfigOf(cc kraken.ClientConfig, log *zap.Logger) StreamConfig {
-	api := cc.API
-	if api == feed.APINone {
-		api = feed.APIV2
-	}
-	return StreamConfig{API: api, Pairs: cc.Pairs, Channels: cc.Channels, Depth: cc.Depth, PairTable: cc.PairTable,
-		DeliverFirstTradeSnapshot: cc.DeliverFirstTradeSnapshot, ResubscribeCooldown: cc.ResubscribeCooldown, Log: log}
 }
 
 // Client returns the underlying client (for its Stats).
@@ -137,24 +126,22 @@ func (l *Live) Stats() LiveStats {
 	return s
 }
 
-// onFrame is the client's tap, on its reading goroutine.
-func (l *Live) onFrame(recv time.Time, api feed.API, conn uint32, raw []byte) {
-	// The tape keeps nanoseconds in UTC and no monotonic reading; so does the live stream,
-	// so that live and replayed events are equal to the bit.
-	f := tape.Frame{Recv: time.Unix(0, recv.UnixNano()).UTC(), API: api, Conn: conn, Raw: raw}
+// onFrame is the client's tap, on its reading goroutine: f.Recv is already as the tape keeps
+// it (nanoseconds, UTC), so live and replayed events are equal to the bit.
+func (l *Live) onFrame(f tape.Frame, evs []feed.Event, n *kraken.Normalizer) {
+	raw := f.Raw
 	l.mu.Lock()
 	done, out := l.done, l.out
 	l.mu.Unlock()
 	if done == nil || isDone(done) {
 		return
 	}
-	evs := l.stream.Frame(f, nil)
-	st := l.stream.Stats()
+	st := n.Stats()
 	var stale []feed.Pair
-	changed := l.stream.BooksVersion() != l.booksV
+	changed := n.BooksVersion() != l.booksV
 	if changed {
-		l.booksV = l.stream.BooksVersion()
-		stale = l.stream.StaleBooks()
+		l.booksV = n.BooksVersion()
+		stale = n.StaleBooks()
 	}
 	l.mu.Lock()
 	l.stats.Stream, l.stats.Connections = st, st.Connections
@@ -237,17 +224,8 @@ func (l *Live) Run(ctx context.Context, out chan<- []feed.Event) error {
 		l.mu.Unlock()
 	})
 	defer stop()
-	events := make(chan []feed.Event, 16)
-	g.Go(func() error { return l.client.Run(gctx, events) })
-	g.Go(func() error { // the client's own events are not used: see the type's doc
-		for {
-			select {
-			case <-events:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-	})
+	// The tap takes every event: nothing is sent on the client's channel.
+	g.Go(func() error { return l.client.Run(gctx, make(chan []feed.Event)) })
 	g.Go(func() error { return l.pump(gctx, out) })
 	err := g.Wait()
 	if ctx.Err() != nil {

@@ -36,7 +36,7 @@ type ReplayInput struct {
 type Replayed struct {
 	Result  *engine.Result
 	Records *engine.MemoryRecorder
-	Stream  StreamStats
+	Stream  kraken.NormalizerStats
 	Tape    string // the manifest replayed
 }
 
@@ -92,7 +92,7 @@ func Replay(ctx context.Context, in ReplayInput) (*Replayed, error) {
 	if s.Feed.API == "v1" {
 		api = feed.APIV1
 	}
-	st := NewStream(StreamConfig{API: api, Pairs: s.Feed.Pairs, Channels: s.Feed.Channels, Depth: s.Feed.Depth, PairTable: in.Pairs, Log: in.Log})
+	st := kraken.NewNormalizer(kraken.NormalizerConfig{API: api, Pairs: s.Feed.Pairs, Channels: s.Feed.Channels, Depth: s.Feed.Depth, PairTable: in.Pairs, Log: in.Log})
 	mem := &engine.MemoryRecorder{}
 	rec := record.Multi(mem, in.Recorder)
 	res, err := engine.Run(ctx, engine.Config{

@@ -4,13 +4,14 @@ import (
 	"context"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/tape"
 )
 
-// TapeSource replays a recorded session through st: the events the live engine consumed, in
-// the same order, with the same times. observe, when set, sees every batch first. Run returns
-// nil at the end of the tape.
-func TapeSource(r *tape.Reader, st *Stream, observe func([]feed.Event)) feed.Source {
+// TapeSource replays a recorded session through st, configured as the live client was: the
+// events the live engine consumed, in the same order, with the same times. observe, when
+// set, sees every batch first. Run returns nil at the end of the tape.
+func TapeSource(r *tape.Reader, st *kraken.Normalizer, observe func([]feed.Event)) feed.Source {
 	return feed.SourceFunc(func(ctx context.Context, out chan<- []feed.Event) error {
 		var batch []feed.Event
 		send := func() error {

@@ -57,6 +57,12 @@ type ClientConfig struct {
 	// OnFrame, when set, is called with every frame received, before decoding, on the reading
 	// goroutine: the tape recorder's hook. It must not block or keep raw after it returns.
 	OnFrame func(recv time.Time, api feed.API, conn uint32, raw []byte)
+	// Tap, when set, takes the events instead of Run's channel: it is called on the reading
+	// goroutine, after OnFrame, with every frame (Raw valid only during the call), the events
+	// the client's Normalizer made of it (a new slice the callee owns; nil when none) and that
+	// Normalizer, whose read methods (Stats, StaleBooks, BooksVersion) it may call then. Run
+	// sends nothing on its channel. It must not block: it runs between two socket reads.
+	Tap func(f Frame, evs []feed.Event, n *Normalizer)
 
 	PingEvery time.Duration // application ping interval (default 20s)
 	// Watchdog: no frame for this long while subscribed means the connection is dead and the
@@ -198,6 +204,13 @@ type clientCounters struct {
 // it, Run fails with ErrOverflow rather than drop anything. Heartbeats and the pongs of the
 // client's own pings are not delivered; acknowledgements (failed ones included), status,
 // errors and gaps are.
+//
+// The connection rules (deduplication, gaps, books, dropped control frames) are those of
+// the client's Normalizer over the frames it reads, decoded once: a recording of those
+// frames (OnFrame) replayed through a Normalizer of ClientConfig.NormalizerConfig gives the
+// same events. The client adds what is not a function of the frames: it acts on the
+// normaliser's signals (resubscribe a book, hang up) and owns dialling, pings and the
+// watchdog. A connection's books are reported stale with the next connection's first frame.
 //
 // Books: a book update is delivered only while its pair's book verifies. On a checksum
 // mismatch the client emits a KindGap for the book (Channel "book"), stops delivering that
@@ -346,7 +359,7 @@ func (c *Client) connectLoop(ctx context.Context, q *eventQueue) error {
 			}
 			c.ctr.dialFailures.Add(1)
 			failures++
-			d := backoff(failures, &c.cfg, rng, st.system)
+			d := backoff(failures, &c.cfg, rng, st.norm.System())
 			c.log.Warn("connect failed", zap.String("url", c.cfg.URL), zap.Int("attempt", failures), zap.Duration("retry_in", d), zap.Error(err))
 			if err := sleepCtx(ctx, d); err != nil {
 				return err
@@ -367,7 +380,7 @@ func (c *Client) connectLoop(ctx context.Context, q *eventQueue) error {
 			failures = 0
 		}
 		failures++
-		d := backoff(failures, &c.cfg, rng, st.system)
+		d := backoff(failures, &c.cfg, rng, st.norm.System())
 		c.log.Info("connection lost; reconnecting", zap.Uint32("conn", connNo), zap.Duration("in", d), zap.Error(err))
 		if err := sleepCtx(ctx, d); err != nil {
 			return err

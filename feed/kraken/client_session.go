@@ -15,58 +15,20 @@ import (
 	"github.com/papertrade/papertrade/feed"
 )
 
-// pingReqBase starts the request ids of the client's own pings, whose pongs are not delivered.
-const pingReqBase = 1_000_000_000
+var errWatchdog = errors.New("kraken: no frame within the watchdog interval")
 
-// proxyRestart is the non-JSON frame Kraken's Cloudflare proxy sends before it drops sockets.
-var proxyRestart = []byte("CloudFlare WebSocket proxy restarting")
-
-var (
-	errWatchdog      = errors.New("kraken: no frame within the watchdog interval")
-	errProxyRestart  = errors.New("kraken: the proxy is restarting")
-	errChecksumAgain = errors.New("kraken: book checksum mismatch again soon after a resubscribe")
-)
-
-// clientState is what the client keeps across connections.
+// clientState is what the client keeps across connections: the normaliser, which holds the
+// connection rules (trade ids, books, status) and sees every connection's frames in order.
 type clientState struct {
-	cfg      *ClientConfig
-	dec      *Decoder
-	system   feed.SystemState
-	lastRecv time.Time // last frame of the previous connection
-	trades   map[feed.Pair]*tradeState
-	books    map[feed.Pair]*bookState
-}
-
-type tradeState struct {
-	lastID   uint64
-	lastTime time.Time
-}
-
-type bookState struct {
-	book      *feed.Book
-	live      bool // verified since the last snapshot: updates are delivered
-	lastResub time.Time
-	pd, qd    int32 // checksum precision (-1: the wire's)
+	cfg   *ClientConfig
+	norm  *Normalizer
+	stats NormalizerStats // the normaliser's counters last copied to the client's
 }
 
 func newClientState(cfg *ClientConfig) *clientState {
-	st := &clientState{
-		cfg:    cfg,
-		dec:    NewDecoder(WithLogger(cfg.Logger.Named("kraken"))),
-		trades: make(map[feed.Pair]*tradeState),
-		books:  make(map[feed.Pair]*bookState),
-	}
-	for _, p := range cfg.Pairs {
-		st.trades[p] = &tradeState{}
-		bs := &bookState{book: feed.NewBook(p, cfg.Depth), pd: -1, qd: -1}
-		if info, ok := cfg.PairTable.Lookup(p); ok && cfg.API == feed.APIV2 {
-			// v2 numbers may be re-serialised without trailing zeros; the pair's precision
-			// reproduces the checksum text. v1 strings are already fixed-precision.
-			bs.pd, bs.qd = info.PriceDecimals, info.LotDecimals
-		}
-		st.books[p] = bs
-	}
-	return st
+	nc := cfg.NormalizerConfig()
+	nc.Log = cfg.Logger
+	return &clientState{cfg: cfg, norm: NewNormalizer(nc)}
 }
 
 // session is one connection's reading side; its writer runs on its own goroutine.
@@ -79,10 +41,7 @@ type session struct {
 	q          *eventQueue
 	subscribed bool // a subscription succeeded: the watchdog is armed, the session healthy
 	reqID      int64
-	v1Gaps     map[feed.Pair]time.Time // v1: pairs awaiting their first trade after a reconnect
-	scratch    []feed.Event
 	out        []feed.Event
-	lastRecv   time.Time
 }
 
 // session runs one connection until it fails or ctx ends. healthy reports whether a
@@ -98,18 +57,12 @@ func (c *Client) session(ctx context.Context, ws *websocket.Conn, connNo uint32,
 		defer cancel() // a dead writer ends the session
 		c.writeLoop(sctx, ctx, ws, writes)
 	}()
-	s := &session{c: c, st: st, ctx: sctx, connNo: connNo, writes: writes, q: q, v1Gaps: map[feed.Pair]time.Time{}}
+	s := &session{c: c, st: st, ctx: sctx, connNo: connNo, writes: writes, q: q}
+	// The books this connection verified turn stale when it ends; the normaliser reports
+	// that with the next connection's first frame, as a replay of the frames does.
 	defer func() {
 		cancel()
 		wg.Wait()
-		if !s.lastRecv.IsZero() {
-			st.lastRecv = s.lastRecv
-		}
-		if ctx.Err() == nil && !errors.Is(err, ErrOverflow) {
-			if perr := s.reportStaleBooks(ctx); perr != nil {
-				err = perr
-			}
-		}
 	}()
 	if err := s.subscribeAll(); err != nil {
 		return false, err
@@ -221,14 +174,10 @@ func (s *session) send(r Request) error {
 	}
 }
 
-// subscribeAll sends one subscribe per channel with every pair and resets the books, which
-// wait for their new snapshots.
+// subscribeAll sends one subscribe per channel with every pair. (The normaliser resets the
+// books, which wait for their new snapshots, at the connection's first frame.)
 func (s *session) subscribeAll() error {
 	cfg := s.c.cfg
-	for _, bs := range s.st.books {
-		bs.book.Reset()
-		bs.live = false
-	}
 	for _, ch := range cfg.Channels {
 		r := Request{Method: "subscribe", Channel: ch, Pairs: cfg.Pairs, Snapshot: true}
 		switch ch {
@@ -238,12 +187,6 @@ func (s *session) subscribeAll() error {
 			r.Interval = cfg.Interval
 		case "instrument":
 			r.Pairs = nil
-		case "trade":
-			if cfg.API == feed.APIV1 && !s.st.lastRecv.IsZero() {
-				for _, p := range cfg.Pairs {
-					s.v1Gaps[p] = s.st.lastRecv
-				}
-			}
 		}
 		if err := s.send(r); err != nil {
 			return err
@@ -252,209 +195,75 @@ func (s *session) subscribeAll() error {
 	return nil
 }
 
-// frame handles one received frame.
-func (s *session) frame(frame []byte, recv time.Time) error {
+// frame handles one received frame: the normaliser makes its events, which go to the tap or
+// the queue; what it signals (a subscription acknowledged, a book to resubscribe, a hang-up)
+// is acted on here.
+func (s *session) frame(raw []byte, now time.Time) error {
 	c := s.c
 	c.ctr.frames.Add(1)
-	s.lastRecv = recv
+	// Nanoseconds in UTC without a monotonic reading, as a recording keeps them: a replay's
+	// events are then equal to the live ones to the bit.
+	recv := time.Unix(0, now.UnixNano()).UTC()
 	if c.cfg.OnFrame != nil {
-		c.cfg.OnFrame(recv, c.cfg.API, s.connNo, frame)
+		c.cfg.OnFrame(recv, c.cfg.API, s.connNo, raw)
 	}
-	if bytes.Equal(frame, proxyRestart) {
-		c.ctr.malformed.Add(1)
-		return errProxyRestart
-	}
-	var err error
-	if c.cfg.API == feed.APIV1 {
-		s.scratch, err = s.st.dec.DecodeV1(frame, recv, s.scratch[:0])
+	n := s.st.norm
+	f := Frame{Recv: recv, API: c.cfg.API, Conn: s.connNo, Raw: raw}
+	if c.cfg.Tap != nil {
+		evs := n.Frame(f, nil)
+		s.syncStats()
+		c.ctr.events.Add(uint64(len(evs)))
+		c.cfg.Tap(f, evs, n)
 	} else {
-		s.scratch, err = s.st.dec.DecodeV2(frame, recv, s.scratch[:0])
-	}
-	if err != nil {
-		c.ctr.malformed.Add(1)
-		c.log.Warn("malformed frame skipped", zap.Uint32("conn", s.connNo), zap.Error(err))
-		return nil
-	}
-	s.out = s.out[:0]
-	snapshot := c.cfg.API == feed.APIV2 && bytes.Contains(frame[:min(len(frame), 48)], []byte(`"type":"snapshot"`))
-	for i := range s.scratch {
-		if err := s.event(&s.scratch[i], snapshot); err != nil {
-			return err
+		s.out = n.Frame(f, s.out[:0])
+		s.syncStats()
+		if len(s.out) > 0 {
+			err := s.q.push(s.ctx, s.out, c.cfg.OverflowWait)
+			clear(s.out)
+			if err != nil {
+				return err
+			}
 		}
 	}
-	clear(s.scratch)
-	if len(s.out) == 0 {
-		return nil
-	}
-	err = s.q.push(s.ctx, s.out, c.cfg.OverflowWait)
-	clear(s.out)
-	return err
-}
-
-func (s *session) emit(ev feed.Event) { s.out = append(s.out, ev) }
-
-func (s *session) event(ev *feed.Event, snapshot bool) error {
-	ev.Conn = s.connNo
-	switch ev.Kind {
-	case feed.KindHeartbeat:
-		return nil
-	case feed.KindPong:
-		if ev.Ack != nil && ev.Ack.HasReqID && ev.Ack.ReqID >= pingReqBase {
-			return nil
-		}
-	case feed.KindStatus:
-		if ev.Status != nil {
-			s.st.system = ev.Status.System
-		}
-	case feed.KindAck, feed.KindError:
-		s.ack(ev)
-	case feed.KindTrade:
-		s.trade(ev, snapshot)
-		return nil
-	case feed.KindBook:
-		return s.book(ev)
-	}
-	s.emit(*ev)
-	return nil
-}
-
-func (s *session) ack(ev *feed.Event) {
-	a := ev.Ack
-	if a == nil {
-		return
-	}
-	if !a.Success {
-		s.c.ctr.rejected.Add(1)
-		s.c.log.Warn("request rejected", zap.String("method", a.Method), zap.String("channel", a.Channel),
-			zap.String("pair", string(a.Pair)), zap.Int64("req_id", a.ReqID), zap.String("error", a.Error))
-		return
-	}
-	if a.Method == "subscribe" {
+	if n.Subscribed() {
 		s.subscribed = true
 	}
-}
-
-// trade deduplicates v2 trades by id, reports id gaps, and reports v1's reconnect windows.
-func (s *session) trade(ev *feed.Event, snapshot bool) {
-	p := ev.Trade.Pair
-	if p == "" {
-		p = ev.Pair
+	if err := n.Hangup(); err != nil {
+		return err
 	}
-	ts := s.st.trades[p]
-	if ts == nil {
-		ts = &tradeState{}
-		s.st.trades[p] = ts
-	}
-	if from, ok := s.v1Gaps[p]; ok {
-		delete(s.v1Gaps, p)
-		s.gap(ev, feed.Gap{Channel: "trade", From: from, To: ev.Recv, Reason: "reconnected: v1 has no trade ids, trades in this window may be missing"})
-	}
-	if id := ev.Trade.ID; id != 0 {
-		switch {
-		case ts.lastID != 0 && id <= ts.lastID:
-			s.c.ctr.duplicates.Add(1)
-			return
-		case ts.lastID == 0 && snapshot && !s.c.cfg.DeliverFirstTradeSnapshot:
-			ts.lastID, ts.lastTime = id, ev.Time // history from before the start: baseline only
-			return
-		case ts.lastID != 0 && id > ts.lastID+1:
-			missing := id - ts.lastID - 1
-			s.c.ctr.missing.Add(missing)
-			s.gap(ev, feed.Gap{Channel: "trade", FromID: ts.lastID + 1, ToID: id - 1, Missing: missing,
-				From: ts.lastTime, To: ev.Time, Reason: "trade ids skipped"})
-		}
-		ts.lastID = id
-	}
-	ts.lastTime = ev.Time
-	s.emit(*ev)
-}
-
-// gap emits a KindGap event for the pair of ev, just before it.
-func (s *session) gap(ev *feed.Event, g feed.Gap) {
-	if g.Channel == "trade" {
-		s.c.ctr.tradeGaps.Add(1)
-	}
-	p := ev.Pair
-	if p == "" {
-		p = ev.Trade.Pair
-	}
-	s.emit(feed.Event{Kind: feed.KindGap, API: ev.API, Conn: s.connNo, Pair: p, Time: ev.Time, Recv: ev.Recv, Gap: &g})
-}
-
-// book maintains a pair's book, verifies its checksum and withholds the updates of a stale
-// book until its next snapshot.
-func (s *session) book(ev *feed.Event) error {
-	u := ev.Book
-	if u == nil {
-		return nil
-	}
-	bs := s.st.books[u.Pair]
-	if bs == nil {
-		s.emit(*ev) // a book the client did not ask for: passed through unverified
-		return nil
-	}
-	if !u.Snapshot && !bs.live {
-		s.c.ctr.staleDropped.Add(1)
-		return nil
-	}
-	if err := bs.book.Apply(u); err != nil {
-		s.c.log.Warn("book update does not apply", zap.String("pair", string(u.Pair)), zap.Error(err))
-		return s.mismatch(ev, bs)
-	}
-	if u.HasChecksum {
-		if got := Checksum(bs.book, bs.pd, bs.qd); got != u.Checksum {
-			s.c.log.Warn("book checksum mismatch", zap.String("pair", string(u.Pair)), zap.Uint32("got", got), zap.Uint32("want", u.Checksum))
-			return s.mismatch(ev, bs)
+	for _, p := range n.Resubscribe() {
+		if err := s.resubscribe(p); err != nil {
+			return err
 		}
 	}
-	if u.Snapshot {
-		bs.live = true
-	}
-	s.emit(*ev)
 	return nil
 }
 
-// mismatch marks a book stale, reports it and resubscribes it once; a second mismatch within
-// the cooldown ends the connection instead (a resubscribe loop would hit Kraken's rate limit).
-func (s *session) mismatch(ev *feed.Event, bs *bookState) error {
-	s.c.ctr.mismatches.Add(1)
-	bs.live = false
-	s.emit(feed.Event{Kind: feed.KindGap, API: ev.API, Conn: s.connNo, Pair: ev.Book.Pair, Time: ev.Time, Recv: ev.Recv,
-		Gap: &feed.Gap{Channel: "book", From: ev.Recv, To: ev.Recv, Reason: "book checksum mismatch: stale until the next snapshot"}})
-	if !bs.lastResub.IsZero() && ev.Recv.Sub(bs.lastResub) < s.c.cfg.ResubscribeCooldown {
-		if err := s.q.push(s.ctx, s.out, s.c.cfg.OverflowWait); err != nil {
-			return err
-		}
-		s.out = s.out[:0]
-		return errChecksumAgain
+// syncStats copies the normaliser's counters that changed into the client's.
+func (s *session) syncStats() {
+	st := s.st.norm.Stats()
+	st.Frames, st.Events = 0, 0 // the client counts those itself
+	if st == s.st.stats {
+		return
 	}
-	bs.lastResub = ev.Recv
-	s.c.ctr.resubscribes.Add(1)
+	s.st.stats = st
+	r := &s.c.ctr
+	r.malformed.Store(st.Malformed)
+	r.rejected.Store(st.Rejected)
+	r.tradeGaps.Store(st.TradeGaps)
+	r.missing.Store(st.MissingTrades)
+	r.duplicates.Store(st.Duplicates)
+	r.mismatches.Store(st.ChecksumMismatches)
+	r.resubscribes.Store(st.Resubscribes)
+	r.staleDropped.Store(st.StaleDropped)
+}
+
+// resubscribe asks for a fresh snapshot of a pair's book after a checksum mismatch.
+func (s *session) resubscribe(p feed.Pair) error {
 	cfg := s.c.cfg
-	pairs := []feed.Pair{ev.Book.Pair}
+	pairs := []feed.Pair{p}
 	if err := s.send(Request{Method: "unsubscribe", Channel: "book", Pairs: pairs, Depth: cfg.Depth}); err != nil {
 		return err
 	}
 	return s.send(Request{Method: "subscribe", Channel: "book", Pairs: pairs, Depth: cfg.Depth, Snapshot: true})
-}
-
-// reportStaleBooks tells the consumer, when a connection is lost, that its live books are
-// stale until their next snapshot.
-func (s *session) reportStaleBooks(ctx context.Context) error {
-	s.out = s.out[:0]
-	for _, p := range s.c.cfg.Pairs {
-		bs := s.st.books[p]
-		if bs == nil || !bs.live {
-			continue
-		}
-		bs.live = false
-		s.out = append(s.out, feed.Event{Kind: feed.KindGap, API: s.c.cfg.API, Conn: s.connNo, Pair: p, Time: s.lastRecv, Recv: s.lastRecv,
-			Gap: &feed.Gap{Channel: "book", From: s.lastRecv, Reason: "disconnected: stale until the next snapshot"}})
-	}
-	if len(s.out) == 0 {
-		return nil
-	}
-	err := s.q.push(ctx, s.out, s.c.cfg.OverflowWait) // the session's context is over; Run's is not
-	s.out = s.out[:0]
-	return err
 }

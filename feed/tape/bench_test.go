@@ -269,7 +269,8 @@ func BenchmarkZstd(b *testing.B) {
 // It measures what the event layer and Source batching add to reading.
 type oneEvent struct{}
 
-func (oneEvent) Decode(frame []byte, recv time.Time, dst []feed.Event) ([]feed.Event, error) {
+func (oneEvent) DecodeFrame(f Frame, dst []feed.Event) ([]feed.Event, error) {
+	recv := f.Recv
 	return append(dst, feed.Event{Kind: feed.KindTrade, Pair: "BTC/USD", Recv: recv}), nil
 }
 

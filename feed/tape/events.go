@@ -5,18 +5,21 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/papertrade/papertrade/feed"
 )
 
-// Decoder turns one raw frame into events, appending them to dst. *kraken.Decoder satisfies
-// it. A Decoder may keep state between frames (it sees them in receive order) and is used
-// from one goroutine.
+// Decoder turns one recorded frame into events, appending them to dst. *kraken.Normalizer
+// satisfies it, and replays use one: it applies the connection rules (trade ids across
+// reconnects, gaps, book checksums) the live client applied, so the same frames give the
+// same events. kraken.RawDecoder shows frames decoded one by one without those rules, for
+// inspection. A Decoder keeps state between frames (it sees them in receive order, with
+// their connection numbers) and is used from one goroutine. An error means the frame was
+// skipped as malformed; the replay goes on.
 type Decoder interface {
-	Decode(frame []byte, recv time.Time, dst []feed.Event) ([]feed.Event, error)
+	DecodeFrame(f Frame, dst []feed.Event) ([]feed.Event, error)
 }
 
 // Filter selects events. Range applies to the frames' receive times before decoding, so a
@@ -68,7 +71,7 @@ func (r *Reader) Events(ctx context.Context, dec Decoder, f Filter) iter.Seq2[fe
 // decode appends the events f keeps from one frame to dst.
 func (r *Reader) decode(dec Decoder, fr Frame, dst []feed.Event, f *Filter) []feed.Event {
 	start := len(dst)
-	out, err := dec.Decode(fr.Raw, fr.Recv, dst)
+	out, err := dec.DecodeFrame(fr, dst)
 	if err != nil {
 		r.stats.DecodeErrors++
 		file, line := r.Position()

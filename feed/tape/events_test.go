@@ -17,7 +17,8 @@ import (
 // into n events numbered by Trade.ID; anything else is an error.
 type fakeDecoder struct{ frames int }
 
-func (d *fakeDecoder) Decode(frame []byte, recv time.Time, dst []feed.Event) ([]feed.Event, error) {
+func (d *fakeDecoder) DecodeFrame(f Frame, dst []feed.Event) ([]feed.Event, error) {
+	frame, recv := f.Raw, f.Recv
 	var m struct {
 		Pair string `json:"pair"`
 		Kind string `json:"kind"`

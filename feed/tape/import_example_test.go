@@ -38,7 +38,7 @@ func ExampleImportCSV() {
 	if err != nil {
 		panic(err)
 	}
-	for ev, err := range r.Events(context.Background(), kraken.NewDecoder(), tape.Filter{}) {
+	for ev, err := range r.Events(context.Background(), kraken.NewNormalizer(kraken.NormalizerConfig{}), tape.Filter{}) {
 		if err != nil {
 			panic(err)
 		}

@@ -106,7 +106,7 @@ func TestKrakenReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make(map[uint32][]feed.Event)
-	for e, err := range r.Events(t.Context(), kraken.NewDecoder(), Filter{}) {
+	for e, err := range r.Events(t.Context(), kraken.RawDecoder{D: kraken.NewDecoder()}, Filter{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,9 @@ func BenchmarkEventsKraken(b *testing.B) {
 			for b.Loop() {
 				out := make(chan []feed.Event, 16)
 				done := make(chan error, 1)
-				go func() { done <- r.Source(kraken.NewDecoder(), Filter{}).Run(context.Background(), out) }()
+				go func() {
+					done <- r.Source(kraken.RawDecoder{D: kraken.NewDecoder()}, Filter{}).Run(context.Background(), out)
+				}()
 				n := 0
 			loop:
 				for {

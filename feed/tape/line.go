@@ -11,16 +11,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken"
 )
 
 // Frame is one WebSocket message as it was received: the receive time, the API and
-// connection it came from, and its bytes exactly as they arrived.
-type Frame struct {
-	Recv time.Time // local receive time, nanosecond precision; read back in UTC
-	API  feed.API  // APIV1 or APIV2 for frames in that API's shape (received or synthesised); APINone for others
-	Conn uint32    // connection number within the recording (reconnects increment it)
-	Raw  []byte    // the frame's bytes; never retained by Writer.Write
-}
+// connection it came from, and its bytes exactly as they arrived. It is kraken.Frame, the
+// unit the one normaliser (kraken.Normalizer) reads, so a recording replays through it
+// without conversion.
+type Frame = kraken.Frame
 
 // Payload members of a line. Exactly one is present and it is always the last member.
 const (

@@ -24,8 +24,10 @@ const fixtureFrameGap = 10 * time.Millisecond
 //     the shared Kraken fixtures; "out" lines are the client's and skipped);
 //   - a file of raw Kraken frames, one per line (v1 or v2).
 //
-// Frames are decoded with kraken.Decoder (so a v1 recording serves v2 clients and the other way
-// round) and only trades and books are kept. Frames without a receive time are paced 10 ms
+// Frames become events through kraken.Normalizer, as every replay does (a trade snapshot
+// re-sent after a reconnect is served once; a book is served from its verified messages),
+// read by their shape (so a v1 recording serves v2 clients and the other way round), and
+// only trades and books are kept. Frames without a receive time are paced 10 ms
 // apart. The whole recording is held in memory.
 func LoadRecording(ctx context.Context, path string) (*Recording, error) {
 	st, err := os.Stat(path)
@@ -46,7 +48,7 @@ func LoadRecording(ctx context.Context, path string) (*Recording, error) {
 		return nil, err
 	}
 	rec := &Recording{}
-	dec := kraken.NewDecoder()
+	dec := kraken.NewNormalizer(kraken.NormalizerConfig{})
 	for ev, err := range r.Events(ctx, dec, tape.Filter{Kinds: []feed.Kind{feed.KindTrade, feed.KindBook}}) {
 		if err != nil {
 			return nil, fmt.Errorf("krakentest: %s: %w", path, err)
@@ -95,7 +97,8 @@ func loadLines(path string, fixture bool) (*Recording, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 64<<20)
-	dec := kraken.NewDecoder()
+	// Lines carry no connection numbers: the file is one connection.
+	dec := kraken.NewNormalizer(kraken.NormalizerConfig{})
 	rec := &Recording{}
 	var (
 		evs  []feed.Event
@@ -135,7 +138,7 @@ func loadLines(path string, fixture bool) (*Recording, error) {
 			recv = last.Add(fixtureFrameGap)
 		}
 		last = recv
-		evs, err = dec.Decode(frame, recv, evs[:0])
+		evs, err = dec.DecodeFrame(kraken.Frame{Recv: recv, Raw: frame}, evs[:0])
 		if err != nil {
 			bad++
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -125,7 +126,7 @@ func TestLoadRecordingFromTape(t *testing.T) {
 	frames := []string{
 		`{"channel":"status","data":[{"api_version":"v2","connection_id":1,"system":"online","version":"2.0.10"}],"type":"update"}`,
 		`{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":50000.1,"qty":0.01000000,"ord_type":"limit","trade_id":7,"timestamp":"2026-03-01T00:00:01.000000Z"}]}`,
-		`{"channel":"book","type":"snapshot","data":[{"symbol":"BTC/USD","bids":[{"price":50000.0,"qty":1.00000000}],"asks":[{"price":50000.2,"qty":2.00000000}],"checksum":0}]}`,
+		`{"channel":"book","type":"snapshot","data":[{"symbol":"BTC/USD","bids":[{"price":50000.0,"qty":1.00000000}],"asks":[{"price":50000.2,"qty":2.00000000}]}]}`,
 	}
 	for i, f := range frames {
 		if err := w.Write(tape.Frame{Recv: t0.Add(time.Duration(i) * time.Second), API: feed.APIV2, Conn: 1, Raw: []byte(f)}); err != nil {
@@ -142,6 +143,12 @@ func TestLoadRecordingFromTape(t *testing.T) {
 	if len(rec.Events) != 2 || rec.Events[0].Kind != feed.KindTrade || rec.Events[0].Trade.ID != 7 || rec.Events[1].Kind != feed.KindBook ||
 		!rec.Events[1].Recv.Equal(t0.Add(2*time.Second)) {
 		t.Errorf("events %+v", rec.Events)
+	}
+	// A book whose checksum does not verify is not served: replays apply the client's rules.
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	os.WriteFile(bad, []byte(frames[1]+"\n"+strings.Replace(frames[2], `]}]}`, `],"checksum":1}]}`, 1)+"\n"), 0o644)
+	if rec, err := krakentest.LoadRecording(context.Background(), bad); err != nil || len(rec.Events) != 1 || rec.Events[0].Kind != feed.KindTrade {
+		t.Errorf("bad checksum: %v %v", rec, err)
 	}
 	// Bare frames, one per line.
 	p := filepath.Join(t.TempDir(), "frames.jsonl")

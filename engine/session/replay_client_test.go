@@ -11,7 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 	"go.uber.org/goleak"
 
-	"github.com/papertrade/papertrade/engine/session"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/kraken/krakentest"
@@ -64,10 +63,10 @@ func renderEvent(e *feed.Event) string {
 	return b.String()
 }
 
-// The Stream is checked against the client it mirrors: fed the frames a kraken.Client read —
-// through two dropped connections, a corrupted book checksum, a malformed frame — it yields
-// exactly the events the client delivered.
-func TestStreamMatchesTheClient(t *testing.T) {
+// A replay is checked against the live client: a kraken.Normalizer fed the frames a
+// kraken.Client read — through two dropped connections, a corrupted book checksum, a
+// malformed frame — yields exactly the events the client delivered.
+func TestReplayMatchesTheClient(t *testing.T) {
 	for _, api := range []feed.API{feed.APIV2, feed.APIV1} {
 		t.Run(api.String(), func(t *testing.T) {
 			srv, err := krakentest.Listen("127.0.0.1:0", krakentest.WithMarket(synthMarket(t, 7), 3000))
@@ -149,7 +148,7 @@ func TestStreamMatchesTheClient(t *testing.T) {
 			mu.Lock()
 			fr := frames
 			mu.Unlock()
-			st := session.NewStream(session.StreamConfigOf(cfg, nil))
+			st := kraken.NewNormalizer(cfg.NormalizerConfig())
 			var want []feed.Event
 			for _, f := range fr {
 				want = st.Frame(f, want)
@@ -168,53 +167,5 @@ func TestStreamMatchesTheClient(t *testing.T) {
 			}
 			t.Logf("%d events compared; stream stats %+v", len(got), s)
 		})
-	}
-}
-
-func frameAt(conn uint32, ns int64, raw string) tape.Frame {
-	return tape.Frame{Recv: time.Unix(0, ns).UTC(), API: feed.APIV2, Conn: conn, Raw: []byte(raw)}
-}
-
-// Direct cases: what the stream drops, dedupes and reports.
-func TestStreamRules(t *testing.T) {
-	st := session.NewStream(session.StreamConfig{API: feed.APIV2, Pairs: []feed.Pair{"BTC/USD"}, Channels: []string{"trade"}})
-	trade := func(id int, snapshot bool) string {
-		typ := "update"
-		if snapshot {
-			typ = "snapshot"
-		}
-		return fmt.Sprintf(`{"channel":"trade","type":"%s","data":[{"symbol":"BTC/USD","side":"buy","price":60000.0,"qty":0.01000000,"ord_type":"market","trade_id":%d,"timestamp":"2025-01-01T00:00:%02d.000000Z"}]}`, typ, id, id%60)
-	}
-	var evs []feed.Event
-	for _, f := range []tape.Frame{
-		frameAt(1, 1, `{"channel":"heartbeat"}`),
-		frameAt(1, 2, `{"method":"pong","req_id":1000000001,"time_in":"2025-01-01T00:00:00.000000Z","time_out":"2025-01-01T00:00:00.000001Z"}`),
-		frameAt(1, 3, trade(10, true)), // history before the start: a baseline only
-		frameAt(1, 4, trade(11, false)),
-		frameAt(1, 5, `not json`),
-		frameAt(2, 6, trade(11, true)), // the reconnect snapshot overlaps: deduplicated
-		frameAt(2, 7, trade(14, false)),
-	} {
-		evs = st.Frame(f, evs)
-	}
-	var got []string
-	for i := range evs {
-		e := &evs[i]
-		switch e.Kind {
-		case feed.KindTrade:
-			got = append(got, fmt.Sprintf("trade %d conn %d", e.Trade.ID, e.Conn))
-		case feed.KindGap:
-			got = append(got, fmt.Sprintf("gap %d-%d missing %d", e.Gap.FromID, e.Gap.ToID, e.Gap.Missing))
-		default:
-			got = append(got, e.Kind.String())
-		}
-	}
-	want := "trade 11 conn 1, gap 12-13 missing 2, trade 14 conn 2"
-	if g := strings.Join(got, ", "); g != want {
-		t.Fatalf("events: %s\nwant %s", g, want)
-	}
-	s := st.Stats()
-	if s.Malformed != 1 || s.Duplicates != 1 || s.MissingTrades != 2 || s.Connections != 2 || s.Frames != 7 {
-		t.Fatalf("stats %+v", s)
 	}
 }
