@@ -130,7 +130,9 @@ type Context interface {
 	// simulated latency. On success it returns the order's ID; the order then appears in
 	// OpenOrders (status pending, later open) and its life is reported to OnOrder/OnFill.
 	// A rejected order returns an error whose text is Kraken's ("EOrder:Insufficient
-	// funds", "EOrder:Order minimum not met", …); no order exists and no update follows.
+	// funds", "EGeneral:Invalid arguments:volume minimum not met", …); no order exists and no
+	// update follows. strategy.CheckOrder is the validator (the simulator and strategytest
+	// share it).
 	Submit(o Order) (OrderID, error)
 
 	// Cancel requests the cancellation of an open order; it takes effect after the
