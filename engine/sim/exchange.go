@@ -289,10 +289,6 @@ func (e *Exchange) schedule(now time.Time, a action) {
 	e.sched = append(e.sched, a)
 }
 
-// ErrQuoteQtyNotSimulated refuses market buys sized in quote (Order.QuoteQty, Kraken's viqc):
-// strategy.CheckOrder validates them, but the simulator does not fill them yet.
-var ErrQuoteQtyNotSimulated = &strategy.KrakenError{Code: strategy.ErrInvalidArguments.Code, Detail: "viqc (QuoteQty) is not simulated yet"}
-
 // Submit validates o as Kraken would and, if it passes, reserves its funds and returns its
 // id; it reaches the exchange (and becomes open) after the latency. now is the event time of
 // the decision, seq the Seq of the event being handled. A rejection is a *strategy.KrakenError
@@ -317,9 +313,6 @@ func (e *Exchange) Submit(now time.Time, seq uint64, o strategy.Order) (strategy
 	}
 	if err := e.admit(m, &o); err != nil {
 		return "", err
-	}
-	if !o.QuoteQty.IsZero() {
-		return "", ErrQuoteQtyNotSimulated
 	}
 	id := e.newID()
 	o.ID = id
@@ -655,7 +648,8 @@ func (e *Exchange) Check() error {
 		if _, _, ok := e.led.Reservation(id); !ok {
 			return fmt.Errorf("sim: live order %s holds no reservation", id)
 		}
-		if o.filled.Sign() < 0 || o.filled.Cmp(o.o.Qty) >= 0 {
+		sized := !(o.o.QuoteQty.Sign() > 0 && o.o.Qty.IsZero()) // viqc: sized on arrival
+		if o.filled.Sign() < 0 || (sized && o.filled.Cmp(o.o.Qty) >= 0) {
 			return fmt.Errorf("sim: live order %s filled %s of %s", id, o.filled, o.o.Qty)
 		}
 		if o.status == strategy.StatusPending && o.list != inNone {

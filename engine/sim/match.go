@@ -98,6 +98,13 @@ func (e *Exchange) arrive(o *order) {
 	o.status = strategy.StatusOpen
 	e.prio++
 	o.prio = e.prio
+	if o.o.QuoteQty.Sign() > 0 {
+		// viqc: sized before it is reported open, so its updates always carry a quantity.
+		e.startTaking(o)
+		if !e.sizeQuote(o) {
+			return
+		}
+	}
 	e.emit(o, "")
 	switch o.o.Type {
 	case strategy.Market:
@@ -237,6 +244,9 @@ func (o *order) deepen(key int64) {
 // book cannot fill is filled only by later prints (awaiting), or cancelled for IOC.
 func (e *Exchange) takeMarket(o *order) {
 	e.startTaking(o)
+	if o.o.QuoteQty.Sign() > 0 && !e.sizeQuote(o) {
+		return
+	}
 	if o.m.bookUsable() {
 		e.walk(o, false)
 		if o.status.Done() {
@@ -336,8 +346,11 @@ func (e *Exchange) walk(o *order, limited bool) {
 			avail = m.truncLot(avail.Mul(e.frac))
 		}
 		avail = avail.Sub(m.consumedAt(bs, lv.Price))
-		q := m.truncLot(decimal.Min(rem, avail))
+		q := o.quoteCap(m.truncLot(decimal.Min(rem, avail)), k.Decimal())
 		if q.Sign() <= 0 {
+			if e.quoteSpent(o, k.Decimal()) {
+				return
+			}
 			continue
 		}
 		if e.stp(o, k.Mant) {
@@ -361,6 +374,9 @@ func (e *Exchange) walk(o *order, limited bool) {
 		if got.Sign() > 0 {
 			m.consume(bs, lv, got)
 			o.deepen(k.Mant)
+		}
+		if e.quoteSpent(o, price) {
+			return
 		}
 	}
 }
@@ -549,14 +565,18 @@ func (e *Exchange) fillAwaiting(m *market, t *feed.Trade, p tradeKey) {
 		if e.stp(o, pk) {
 			continue
 		}
-		q := m.truncLot(decimal.Min(o.o.Qty.Sub(o.filled), e.printLeft))
+		price = fromKey(pk, m.scale)
+		q := o.quoteCap(m.truncLot(decimal.Min(o.o.Qty.Sub(o.filled), e.printLeft)), price)
 		if q.Sign() > 0 {
 			prov := strategy.Provenance{Model: "next-trade", Note: e.slipNote()}
 			if t.ID != 0 {
 				prov.TradeIDs = []uint64{t.ID}
 			}
-			got := e.fill(o, fromKey(pk, m.scale), q, strategy.Taker, prov)
+			got := e.fill(o, price, q, strategy.Taker, prov)
 			e.printLeft = e.printLeft.Sub(got)
+		}
+		if e.quoteSpent(o, price) {
+			continue
 		}
 		if o.once && !o.status.Done() {
 			m.remove(o)
@@ -564,6 +584,52 @@ func (e *Exchange) fillAwaiting(m *market, t *feed.Trade, p tradeKey) {
 			e.endTaking(o)
 		}
 	}
+}
+
+// sizeQuote gives a quote-sized market buy (viqc) its base quantity on arrival: the most its
+// quote amount buys at the price it found, a bound no fill can beat (fills are never priced
+// better than that). Without a price it cannot be sized and is cancelled.
+func (e *Exchange) sizeQuote(o *order) bool {
+	if !o.o.Qty.IsZero() {
+		return true // sized before (a restored order)
+	}
+	if !o.hasFloor || o.floor <= 0 {
+		e.finish(o, strategy.StatusCanceled, ReasonNoFill)
+		return false
+	}
+	o.o.Qty = o.m.truncLot(o.o.QuoteQty.Div(fromKey(o.floor, o.m.scale)))
+	if o.o.Qty.Sign() <= 0 {
+		e.finish(o, strategy.StatusCanceled, ReasonNoFill)
+		return false
+	}
+	return true
+}
+
+// quoteCap cuts a fill of q at price to what a quote-sized order's unspent quote still buys.
+func (o *order) quoteCap(q, price decimal.Decimal) decimal.Decimal {
+	if o.o.QuoteQty.Sign() <= 0 {
+		return q
+	}
+	left := o.o.QuoteQty.Sub(o.cost)
+	return decimal.Min(q, o.m.truncLot(left.Div(price)))
+}
+
+// quoteSpent closes a quote-sized order whose unspent quote buys less than one lot step at
+// price: its quantity becomes what it bought.
+func (e *Exchange) quoteSpent(o *order, price decimal.Decimal) bool {
+	if o.o.QuoteQty.Sign() <= 0 || o.status.Done() {
+		return false
+	}
+	if o.m.truncLot(o.o.QuoteQty.Sub(o.cost).Div(price)).Sign() > 0 {
+		return false
+	}
+	if o.filled.Sign() > 0 {
+		o.o.Qty = o.filled
+		e.finish(o, strategy.StatusClosed, "")
+	} else {
+		e.finish(o, strategy.StatusCanceled, ReasonNoFill)
+	}
+	return true
 }
 
 // endTaking ends a taker's taking phase: a limit rests, anything else is cancelled (IOC).

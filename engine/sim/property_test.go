@@ -280,6 +280,9 @@ func (r *propRun) submit(p *propPair) {
 	case 1:
 		o.Qty = r.dec(1+r.rng.Int64N(p.qty*100), 8) // often more than the account has
 	}
+	if o.Type == strategy.Market && o.Side == feed.Buy && r.rng.IntN(4) == 0 {
+		o.QuoteQty, o.Qty = o.Qty.Mul(r.dec(p.mid, p.scale)).Truncate(2), decimal.Zero // viqc
+	}
 	near := func() decimal.Decimal { return r.dec(p.mid+int64(r.rng.IntN(int(8*p.step)+1))-4*p.step, p.scale) }
 	switch o.Type {
 	case strategy.Limit, strategy.StopLoss, strategy.TakeProfit:

@@ -44,7 +44,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of the scenari
 // Requests are made at the current clock, as if by a strategy handling the last event:
 //
 //	submit NAME buy|sell TYPE QTY [@ PRICE] [price2=P] [postonly] [ioc] [gtd=+DUR]
-//	       [pct] [nompp] [stp=cancel-newest|cancel-oldest|cancel-both]
+//	       [pct] [nompp] [stp=cancel-newest|cancel-oldest|cancel-both] [quote=AMOUNT]
 //	       [fcib] [fciq] [spec=+-#N[%]] [spec2=...] [start=+DUR] [closepct]
 //	       [close=TYPE@PRICE[/PRICE2]] [userref=N] [pair=P]
 //	cancel NAME | cancelall | amend NAME [qty=Q] [price=P] [trigger=P]
@@ -570,6 +570,8 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 			default:
 				return fmt.Errorf("submit: unknown stp %q", v)
 			}
+		case "quote":
+			o.QuoteQty = dd(v)
 		case "spec":
 			o.PriceSpec = v
 		case "spec2":

@@ -190,6 +190,15 @@ func (e *Exchange) buyPrice(o *order) decimal.Decimal {
 // fee in quote.
 func (e *Exchange) required(o *order, qty decimal.Decimal) (string, decimal.Decimal) {
 	m := o.m
+	if o.o.QuoteQty.Sign() > 0 {
+		// viqc: the quote amount not yet spent, plus the taker fee on it (qty is only a
+		// bound for such an order).
+		left := decimal.Max(decimal.Zero, o.o.QuoteQty.Sub(o.cost))
+		if o.o.FeeInBase {
+			return m.info.Quote, left
+		}
+		return m.info.Quote, left.Add(maxFee(left, m.taker, m.info.CostDecimals))
+	}
 	if o.o.Side == feed.Sell {
 		if o.o.FeeInBase {
 			return m.info.Base, qty.Add(maxFee(qty, m.taker, m.lot))
