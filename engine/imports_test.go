@@ -24,9 +24,9 @@ var importRules = []struct {
 	{"feed", []string{"feed"}},
 	// The plug-in contract and its helpers.
 	{"strategy", []string{"feed", "strategy"}},
-	// Strategies import only strategy, strategy/indicator and feed, never the engine; the
-	// builtin registry imports the samples.
-	{"strategy/builtin", []string{"feed", "=strategy", "strategy/indicator", "strategy/builtin"}},
+	// Strategies import only strategy, strategy/indicator and feed (the vocabulary, not the
+	// codecs or tapes), never the engine; the builtin registry imports the samples.
+	{"strategy/builtin", []string{"=feed", "=strategy", "strategy/indicator", "strategy/builtin"}},
 	// engine/*: the record vocabulary is the leaf every sink imports, so no sink links the
 	// engine; report is pure (journal → metrics → text/JSON/CSV/HTML).
 	{"engine/record", []string{"feed", "=strategy"}},
@@ -137,6 +137,7 @@ func TestImportRules(t *testing.T) {
 		{"strategy/builtin/grid", "strategy", true},
 		{"strategy/builtin/grid", "engine", false},
 		{"strategy/builtin/grid", "strategy/strategytest", false},
+		{"strategy/builtin/grid", "feed/kraken", false},
 		{"feed/kraken", "strategy", false},
 		{"backtest", "cmd/cli", false},
 	} {
