@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ var serveStartPrices = map[feed.Pair]string{
 type serveFlags struct {
 	addr       string
 	data       string
+	replay     string
+	pairsFile  string
+	depth      int
 	synth      bool
 	pairs      []string
 	prices     []string
@@ -51,8 +55,17 @@ a bot, "papertrade watch" or "papertrade live" at it to test offline.
 
 The data is a recording (--data: a papertrade tape directory or segment, or JSON lines of
 Kraken frames) replayed at --speed, or a generated market (--synth, the default) of --pairs
-at --rate events per second. Any pair of the built-in table can be subscribed by its v1 name
-on v1 and its v2 name on v2; pairs without data simply stay quiet.
+at --rate events per second with --depth levels a side. Any pair of the pair table (the
+built-in one, or --pairs-file: a saved REST AssetPairs response or v2 instrument message
+merged over it) can be subscribed by its v1 name on v1 and its v2 name on v2; pairs without
+data simply stay quiet.
+
+A recording is replayed raw by default (--replay raw): its data frames go out byte for byte
+as Kraken sent them (same number text, same v1 channel ids) to clients of the API it was
+recorded on, starting when the first client subscribes; every pair in it is served, even
+one the pair table lacks. Subscribe with the recorded book depth and ohlc interval on v1.
+--replay events decodes the recording instead and serves its trades and books on both APIs
+at the server's own precision.
 
 Fault flags inject what the real service does: dropped connections, stalls, maintenance,
 malformed frames, rate-limit rejections.
@@ -65,6 +78,8 @@ It runs until interrupted (SIGINT/SIGTERM), then closes every connection and exi
 		Example: `  papertrade serve
   papertrade serve --synth --pairs BTC/USD,ETH/USD,SOL/USD --rate 200 --addr 127.0.0.1:8765
   papertrade serve --data ./recordings --speed 10 --loop
+  papertrade serve --data ./recordings --replay events   # decoded: v1 recordings to v2 clients too
+  papertrade serve --pairs-file assetpairs.json --synth --pairs BTC/USD --depth 500
   papertrade serve --drop-every 30s --maintenance-every 5m --maintenance-for 20s`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if err := cobra.NoArgs(cmd, args); err != nil {
@@ -77,6 +92,9 @@ It runs until interrupted (SIGINT/SIGTERM), then closes every connection and exi
 	f := cmd.Flags()
 	f.StringVar(&fl.addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free one)")
 	f.StringVar(&fl.data, "data", "", "replay this recording: a tape directory, manifest or segment, or JSON lines of frames")
+	f.StringVar(&fl.replay, "replay", "raw", "how --data is replayed: raw (recorded frames byte for byte, on their own API) or events (decoded, served on v1 and v2)")
+	f.StringVar(&fl.pairsFile, "pairs-file", "", "a saved REST AssetPairs response or v2 instrument message to merge over the built-in pair table")
+	f.IntVar(&fl.depth, "depth", 250, "levels per side of the generated market's books (Kraken's book-1000 snapshots carry 60-849)")
 	f.BoolVar(&fl.synth, "synth", false, "serve a generated market (the default without --data)")
 	f.StringSliceVar(&fl.pairs, "pairs", []string{"BTC/USD", "ETH/USD"}, "pairs of the generated market (v2 names)")
 	f.StringArrayVar(&fl.prices, "price", nil, "start price of a generated pair, PAIR=PRICE (repeatable; common pairs have one)")
@@ -106,22 +124,51 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 			return &usageError{errors.New("fault durations must not be negative")}
 		}
 	}
+	if fl.replay != "raw" && fl.replay != "events" {
+		return &usageError{fmt.Errorf("--replay %q: want raw or events", fl.replay)}
+	}
+	if fl.depth < 1 || fl.depth > synth.MaxDepth {
+		return &usageError{fmt.Errorf("--depth %d: want 1..%d", fl.depth, synth.MaxDepth)}
+	}
+	table := kraken.DefaultPairs()
+	if fl.pairsFile != "" {
+		var err error
+		if table, err = loadPairsFile(fl.pairsFile); err != nil {
+			return err
+		}
+	}
+	// No WithSeed: connection ids are random, as Kraken's; --seed is the market's.
 	opts := []krakentest.Option{
 		krakentest.WithLogger(a.log),
 		krakentest.WithSpeed(fl.speed),
-		krakentest.WithSeed(fl.seed),
 		krakentest.WithFaults(fl.faults),
+		krakentest.WithPairs(table.All()),
 	}
 	var source string
-	if fl.data != "" {
+	switch {
+	case fl.data != "" && fl.replay == "raw":
+		rec, err := krakentest.LoadRawRecording(ctx, fl.data)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, krakentest.WithRawRecording(rec, fl.loop))
+		source = fmt.Sprintf("recording %s (%d frames, raw) at speed %g, from the first subscription", fl.data, len(rec.Frames), fl.speed)
+		if extra := rec.Pairs(table.All()); len(extra) > 0 {
+			names := make([]string, len(extra))
+			for i, p := range extra {
+				names[i] = string(p.Pair)
+			}
+			source += "; recorded pairs added to the table: " + strings.Join(names, ",")
+		}
+	case fl.data != "":
 		rec, err := krakentest.LoadRecording(ctx, fl.data)
 		if err != nil {
 			return err
 		}
 		opts = append(opts, krakentest.WithRecording(rec, fl.loop))
 		source = fmt.Sprintf("recording %s (%d events) at speed %g", fl.data, len(rec.Events), fl.speed)
-	} else {
-		m, pairs, err := serveMarket(fl)
+	default:
+		m, pairs, err := serveMarket(fl, table)
 		if err != nil {
 			return err
 		}
@@ -150,8 +197,23 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 	return nil
 }
 
+// loadPairsFile reads --pairs-file: a saved AssetPairs response or instrument message merged
+// over the built-in table.
+func loadPairsFile(path string) (*kraken.Pairs, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("--pairs-file: %w", err)}
+	}
+	defer f.Close()
+	t, err := kraken.LoadPairs(f)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("--pairs-file %s: %w (save one with: curl https://api.kraken.com/0/public/AssetPairs)", path, err)}
+	}
+	return t, nil
+}
+
 // serveMarket builds the generated market of --pairs.
-func serveMarket(fl *serveFlags) (*synth.Market, []string, error) {
+func serveMarket(fl *serveFlags, table *kraken.Pairs) (*synth.Market, []string, error) {
 	prices := map[feed.Pair]decimal.Decimal{}
 	for p, s := range serveStartPrices {
 		prices[p] = decimal.RequireFromString(s)
@@ -164,7 +226,6 @@ func serveMarket(fl *serveFlags) (*synth.Market, []string, error) {
 		}
 		prices[feed.Pair(name)] = d
 	}
-	table := kraken.DefaultPairs()
 	var pcs []synth.PairConfig
 	var names []string
 	for _, name := range fl.pairs {
@@ -180,7 +241,7 @@ func serveMarket(fl *serveFlags) (*synth.Market, []string, error) {
 			return nil, nil, &usageError{fmt.Errorf("--pairs: %s listed twice", info.Pair)}
 		}
 		names = append(names, string(info.Pair))
-		pcs = append(pcs, synth.PairConfig{Info: *info, StartPrice: price})
+		pcs = append(pcs, synth.PairConfig{Info: *info, StartPrice: price, Depth: fl.depth})
 	}
 	if len(pcs) == 0 {
 		return nil, nil, &usageError{errors.New("--pairs: at least one pair")}

@@ -139,6 +139,8 @@ func TestServeAndWatch(t *testing.T) {
 	}
 }
 
+// TestServeReplaysData replays a v1 recording raw (the default: v1 clients get the recorded
+// frames) and decoded (--replay events: v2 clients get its trades too).
 func TestServeReplaysData(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	dir := t.TempDir()
@@ -147,21 +149,33 @@ func TestServeReplaysData(t *testing.T) {
 	if err := writeFile(path, frames); err != nil {
 		t.Fatal(err)
 	}
-	srv := startCLI(t, "serve", "--data", path, "--loop", "--speed", "50")
-	m := servingLine.FindStringSubmatch(srv.next())
-	if m == nil {
-		t.Fatal("no endpoints line")
-	}
-	if l := srv.next(); l != "data: recording "+path+" (2 events) at speed 50" {
-		t.Errorf("data line %q", l)
-	}
-	w := startCLI(t, "watch", "--url", m[2], "--pairs", "BTC/USD")
-	w.until(regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{6} BTC/USD sell 0.15850568 @ 5541.2 #\d+$`))
-	if code, _ := w.stop(); code != ExitOK {
-		t.Errorf("watch exit %d: %s", code, w.stderr.String())
-	}
-	if code, _ := srv.stop(); code != ExitOK {
-		t.Errorf("serve exit %d: %s", code, srv.stderr.String())
+	for _, tc := range []struct {
+		mode, data, api, line string
+		url                   int
+	}{
+		{"raw", "data: recording " + path + " (1 frames, raw) at speed 50, from the first subscription", "v1",
+			`^\d\d:\d\d:\d\d\.\d{6} BTC/USD sell 0.15850568 @ 5541.2$`, 1},
+		{"events", "data: recording " + path + " (2 events) at speed 50", "v2",
+			`^\d\d:\d\d:\d\d\.\d{6} BTC/USD sell 0.15850568 @ 5541.2 #\d+$`, 2},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			srv := startCLI(t, "serve", "--data", path, "--loop", "--speed", "50", "--replay", tc.mode)
+			m := servingLine.FindStringSubmatch(srv.next())
+			if m == nil {
+				t.Fatal("no endpoints line")
+			}
+			if l := srv.next(); l != tc.data {
+				t.Errorf("data line %q, want %q", l, tc.data)
+			}
+			w := startCLI(t, "watch", "--url", m[tc.url], "--api", tc.api, "--pairs", "BTC/USD")
+			w.until(regexp.MustCompile(tc.line))
+			if code, _ := w.stop(); code != ExitOK {
+				t.Errorf("watch exit %d: %s", code, w.stderr.String())
+			}
+			if code, _ := srv.stop(); code != ExitOK {
+				t.Errorf("serve exit %d: %s", code, srv.stderr.String())
+			}
+		})
 	}
 }
 
@@ -174,6 +188,9 @@ func TestServeUsageErrors(t *testing.T) {
 		{"serve", "--speed", "0"},
 		{"serve", "--drop-every", "-1s"},
 		{"serve", "extra"},
+		{"serve", "--replay", "cooked"},
+		{"serve", "--depth", "0"},
+		{"serve", "--pairs-file", "/nonexistent/assetpairs.json"},
 	} {
 		var out, errOut strings.Builder
 		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitUsage {
@@ -183,5 +200,32 @@ func TestServeUsageErrors(t *testing.T) {
 	var out, errOut strings.Builder
 	if code := Run(context.Background(), []string{"serve", "--data", t.TempDir() + "/missing"}, strings.NewReader(""), &out, &errOut); code != ExitError {
 		t.Errorf("missing data: exit %d", code)
+	}
+}
+
+// TestServePairsFile: a saved instrument message adds its pairs to what serve offers.
+func TestServePairsFile(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	path := t.TempDir() + "/instrument.json"
+	msg := `{"channel":"instrument","type":"snapshot","data":{"assets":[],"pairs":[{"symbol":"NEW/USD","base":"NEW","quote":"USD","status":"online","qty_precision":4,"qty_increment":0.0001,"price_precision":3,"cost_precision":5,"marginable":false,"has_index":false,"cost_min":0.5,"tick_size":0.001,"price_increment":0.001,"qty_min":1.0}]}}`
+	if err := writeFile(path, msg); err != nil {
+		t.Fatal(err)
+	}
+	srv := startCLI(t, "serve", "--pairs-file", path, "--synth", "--pairs", "NEW/USD", "--price", "NEW/USD=2", "--depth", "30")
+	m := servingLine.FindStringSubmatch(srv.next())
+	if m == nil {
+		t.Fatal("no endpoints line")
+	}
+	resp, err := http.Get(m[3] + "/0/public/AssetPairs?pair=NEWUSD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"wsname":"NEW/USD"`) || !strings.Contains(string(body), `"pair_decimals":3`) {
+		t.Errorf("AssetPairs NEWUSD: %s", body)
+	}
+	if code, _ := srv.stop(); code != ExitOK {
+		t.Errorf("serve exit %d: %s", code, srv.stderr.String())
 	}
 }
