@@ -20,8 +20,20 @@ import (
 
 var agreeT0 = time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
 
-// submitSim submits o to a fresh exchange after one trade at last (no book), with ample funds.
-func submitSim(t testing.TB, info feed.PairInfo, last decimal.Decimal, o strategy.Order) error {
+// agreeBook is the book both sides see when a case asks for one: bid 49990, ask 50010.
+func agreeBook(p feed.Pair) *feed.BookUpdate {
+	lv := func(price, qty string) feed.BookLevel {
+		pf, _ := feed.ParseFixed([]byte(price))
+		qf, _ := feed.ParseFixed([]byte(qty))
+		return feed.BookLevel{Price: pf, Qty: qf}
+	}
+	return &feed.BookUpdate{Pair: p, Snapshot: true, Time: agreeT0,
+		Bids: []feed.BookLevel{lv("49990", "1")}, Asks: []feed.BookLevel{lv("50010", "1")}}
+}
+
+// submitSim submits o to a fresh exchange after one trade at last (and the book, when
+// withBook), with ample funds.
+func submitSim(t testing.TB, info feed.PairInfo, last decimal.Decimal, withBook bool, o strategy.Order) error {
 	led := ledger.New("USD")
 	for _, a := range []string{info.Base, info.Quote} {
 		if err := led.Deposit(a, decimal.New(1, 12)); err != nil {
@@ -34,8 +46,11 @@ func submitSim(t testing.TB, info feed.PairInfo, last decimal.Decimal, o strateg
 		}
 		return &info, true
 	}, led)
+	if withBook {
+		ex.OnEvent(&feed.Event{Seq: 1, Kind: feed.KindBook, Pair: info.Pair, Time: agreeT0, Book: agreeBook(info.Pair)})
+	}
 	if last.Sign() > 0 {
-		ex.OnEvent(&feed.Event{Seq: 1, Kind: feed.KindTrade, Pair: info.Pair, Time: agreeT0,
+		ex.OnEvent(&feed.Event{Seq: 2, Kind: feed.KindTrade, Pair: info.Pair, Time: agreeT0,
 			Trade: feed.Trade{Pair: info.Pair, Side: feed.Buy, Price: last, Qty: decimal.New(1, 0), Time: agreeT0}})
 	}
 	_, err := ex.Submit(agreeT0, 1, o)
@@ -43,7 +58,7 @@ func submitSim(t testing.TB, info feed.PairInfo, last decimal.Decimal, o strateg
 }
 
 // submitFake submits o through strategytest's fake Context, from OnTrade of a trade at last.
-func submitFake(t testing.TB, info feed.PairInfo, last decimal.Decimal, o strategy.Order) error {
+func submitFake(t testing.TB, info feed.PairInfo, last decimal.Decimal, withBook bool, o strategy.Order) error {
 	var got error
 	s := strategy.StrategyFunc(func(c strategy.Context, _ feed.Trade) error {
 		_, got = c.Submit(o)
@@ -52,6 +67,11 @@ func submitFake(t testing.TB, info feed.PairInfo, last decimal.Decimal, o strate
 	big := decimal.New(1, 12).String()
 	c := strategytest.NewContext(nil, s, strategytest.WithPair(info), strategytest.WithTime(agreeT0),
 		strategytest.WithBalance(info.Base, big), strategytest.WithBalance(info.Quote, big))
+	if withBook {
+		if err := c.Book(agreeBook(info.Pair)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	price := last
 	if price.Sign() <= 0 {
 		price = decimal.New(50000, 0)
@@ -100,7 +120,7 @@ func TestSimAndFakeContextAgreeOnEdgeCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, f := errText(submitSim(t, info, last, tt.o)), errText(submitFake(t, info, last, tt.o))
+			s, f := errText(submitSim(t, info, last, false, tt.o)), errText(submitFake(t, info, last, false, tt.o))
 			if s != f {
 				t.Errorf("simulator: %s; fake Context: %s", s, f)
 			}
@@ -116,6 +136,8 @@ func FuzzSimAndFakeContextAgree(f *testing.F) {
 	f.Add(uint8(1), uint8(5), int64(1), int64(490001), int64(490000), uint8(2), false, uint8(2), int32(1), int32(8), "#2%", "", uint8(4), int64(0), uint8(12))
 	f.Add(uint8(2), uint8(1), int64(50000000), int64(0), int64(0), uint8(0), false, uint8(0), int32(1), int32(8), "", "", uint8(0), int64(100), uint8(16))
 	f.Add(uint8(1), uint8(2), int64(1000000), int64(490000), int64(0), uint8(2), false, uint8(0), int32(1), int32(8), "", "", uint8(17), int64(0), uint8(48))
+	f.Add(uint8(2), uint8(1), int64(1000), int64(0), int64(0), uint8(0), false, uint8(0), int32(1), int32(8), "", "", uint8(0), int64(0), uint8(64))
+	f.Add(uint8(1), uint8(7), int64(1000), int64(100), int64(0), uint8(0), false, uint8(1), int32(1), int32(8), "", "", uint8(0), int64(0), uint8(64))
 	f.Fuzz(func(t *testing.T, side, typ uint8, qty, price, price2 int64, tif uint8, post bool, offset uint8,
 		pd, lot int32, spec, spec2 string, closeType uint8, quoteQty int64, flags uint8) {
 		if pd < 0 || pd > 8 || lot < 0 || lot > 10 || len(spec) > 20 || len(spec2) > 20 {
@@ -133,7 +155,7 @@ func FuzzSimAndFakeContextAgree(f *testing.F) {
 		if o.TimeInForce == strategy.GTD {
 			o.ExpireTime = agreeT0.Add(time.Duration(qty%7200) * time.Second)
 		}
-		// flags: fcib, fciq, stptype (2 bits, 3 is unknown), a start time ahead or behind.
+		// flags: fcib, fciq, stptype (2 bits, 3 is unknown), a start time ahead or behind, a book.
 		o.FeeInBase, o.FeeInQuote = flags&1 != 0, flags&2 != 0
 		o.STP = strategy.SelfTradePrevention(flags >> 2 & 3)
 		switch flags >> 4 & 3 {
@@ -150,7 +172,8 @@ func FuzzSimAndFakeContextAgree(f *testing.F) {
 			o.QuoteQty = decimal.New(quoteQty, -2)
 		}
 		last := decimal.New(50000, 0)
-		s, fk := errText(submitSim(t, info, last, o)), errText(submitFake(t, info, last, o))
+		withBook := flags&64 != 0
+		s, fk := errText(submitSim(t, info, last, withBook, o)), errText(submitFake(t, info, last, withBook, o))
 		if s != fk {
 			t.Fatalf("order %s: simulator: %s; fake Context: %s", fmt.Sprintf("%+v", o), s, fk)
 		}
