@@ -242,3 +242,21 @@ func TestAmendOfWaitingRelativeOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A relative-price GTD order whose expire time passes before it arrives expires; it is not
+// refused for its expire time when its price is resolved.
+func TestRelativeGTDExpiresBeforeArrival(t *testing.T) {
+	r := newFeeRig(t, Config{Latency: 50 * time.Millisecond}, "USD", "100000")
+	r.trade("BTC/USD", feed.Buy, "50000", "1", time.Millisecond)
+	r.submit(strategy.Order{Pair: "BTC/USD", Side: feed.Buy, Type: strategy.Limit, Qty: dd("0.01"), PriceSpec: "-1%",
+		TimeInForce: strategy.GTD, ExpireTime: r.now.Add(20 * time.Millisecond)})
+	// As any GTD order reaching the exchange in the same event as its expiry: it opens, then
+	// expires at the end of the event.
+	got := updates(r.trade("BTC/USD", feed.Buy, "50000", "1", time.Second))
+	if fmt.Sprint(got) != "[open expired ("+ReasonExpired+")]" {
+		t.Fatalf("updates %v, want [open expired]", got)
+	}
+	if err := r.e.Check(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -44,7 +44,13 @@ func (e *Exchange) enter(o *order) {
 	o.parked = false
 	m := o.m
 	if o.req != nil {
-		n, err := strategy.CheckOrder(*o.req, e.marketInfo(m), e.at, strategy.CheckOptions{StrictLot: e.cfg.StrictLot})
+		req := *o.req
+		if req.TimeInForce == strategy.GTD {
+			// Expiry is the GTD list's business (it expires orders even before they arrive),
+			// not a reason to refuse the order now.
+			req.TimeInForce, req.ExpireTime = strategy.GTC, time.Time{}
+		}
+		n, err := strategy.CheckOrder(req, e.marketInfo(m), e.at, strategy.CheckOptions{StrictLot: e.cfg.StrictLot})
 		if err != nil {
 			e.finish(o, strategy.StatusRejected, err.Error())
 			return
