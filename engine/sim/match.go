@@ -81,7 +81,8 @@ func (e *Exchange) initMatching() {
 
 // ---- arrival -------------------------------------------------------------------------------
 
-// arrive is an order reaching the exchange after its latency.
+// arrive is an order reaching the exchange after its latency (enter has resolved its relative
+// prices and cancelled a post-only order that would take) or a conditional close being placed.
 func (e *Exchange) arrive(o *order) {
 	if o.status != strategy.StatusPending {
 		return
@@ -89,10 +90,6 @@ func (e *Exchange) arrive(o *order) {
 	m := o.m
 	if err := e.admit(m, &o.o); err != nil {
 		e.finish(o, strategy.StatusRejected, err.Error())
-		return
-	}
-	if o.o.PostOnly && e.wouldTake(m, o.o.Side, o.limitKey) {
-		e.finish(o, strategy.StatusRejected, strategy.ErrPostOnly.Error())
 		return
 	}
 	o.status = strategy.StatusOpen
