@@ -307,23 +307,45 @@ func normFrames(b *testing.B) ([]Frame, int) {
 
 // BenchmarkNormalizer measures the normaliser (decoding included) over a v2 trade stream:
 // ns/frame, and allocs/event, which are the decoder's decimals (see BenchmarkDecodeV2Trade):
-// the connection rules add none.
+// the connection rules add none. "decode-only" is the same frames through RawDecoder, so the
+// difference is what the rules cost.
 func BenchmarkNormalizer(b *testing.B) {
 	frames, trades := normFrames(b)
-	n := NewNormalizer(NormalizerConfig{API: feed.APIV2, Pairs: []feed.Pair{"BTC/USD"}, DeliverFirstTradeSnapshot: true})
-	dst := make([]feed.Event, 0, 8)
-	var mem0, mem1 runtimeMem
-	b.ReportAllocs()
-	mem0.read()
-	for i := 0; b.Loop(); i++ {
-		f := frames[i%len(frames)]
-		if i%len(frames) == 0 {
-			n = NewNormalizer(NormalizerConfig{API: feed.APIV2, Pairs: []feed.Pair{"BTC/USD"}, DeliverFirstTradeSnapshot: true})
+	cfg := NormalizerConfig{API: feed.APIV2, Pairs: []feed.Pair{"BTC/USD"}, DeliverFirstTradeSnapshot: true}
+	for _, bc := range []struct {
+		name string
+		dec  func() interface {
+			DecodeFrame(Frame, []feed.Event) ([]feed.Event, error)
 		}
-		dst = n.Frame(f, dst[:0])
+	}{
+		{"rules", func() interface {
+			DecodeFrame(Frame, []feed.Event) ([]feed.Event, error)
+		} {
+			return NewNormalizer(cfg)
+		}},
+		{"decode-only", func() interface {
+			DecodeFrame(Frame, []feed.Event) ([]feed.Event, error)
+		} {
+			return RawDecoder{D: NewDecoder()}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			dec := bc.dec()
+			dst := make([]feed.Event, 0, 8)
+			var mem0, mem1 runtimeMem
+			b.ReportAllocs()
+			mem0.read()
+			for i := 0; b.Loop(); i++ {
+				if i%len(frames) == 0 && i > 0 {
+					dec = bc.dec() // ids start again
+				}
+				dst, _ = dec.DecodeFrame(frames[i%len(frames)], dst[:0])
+			}
+			mem1.read()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/frame")
+			b.ReportMetric(float64(mem1.mallocs-mem0.mallocs)/(float64(b.N)*float64(trades)/float64(len(frames))), "allocs/event")
+		})
 	}
-	mem1.read()
-	b.ReportMetric(float64(mem1.mallocs-mem0.mallocs)/(float64(b.N)*float64(trades)/float64(len(frames))), "allocs/event")
 }
 
 type runtimeMem struct{ mallocs uint64 }
