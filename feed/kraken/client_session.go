@@ -35,7 +35,6 @@ func newClientState(cfg *ClientConfig) *clientState {
 type session struct {
 	c          *Client
 	st         *clientState
-	ctx        context.Context
 	connNo     uint32
 	writes     chan<- []byte
 	q          *eventQueue
@@ -57,14 +56,15 @@ func (c *Client) session(ctx context.Context, ws *websocket.Conn, connNo uint32,
 		defer cancel() // a dead writer ends the session
 		c.writeLoop(sctx, ctx, ws, writes)
 	}()
-	s := &session{c: c, st: st, ctx: sctx, connNo: connNo, writes: writes, q: q}
+	// The session's methods take sctx as an argument (contexts are passed, not kept).
+	s := &session{c: c, st: st, connNo: connNo, writes: writes, q: q}
 	// The books this connection verified turn stale when it ends; the normaliser reports
 	// that with the next connection's first frame, as a replay of the frames does.
 	defer func() {
 		cancel()
 		wg.Wait()
 	}()
-	if err := s.subscribeAll(); err != nil {
+	if err := s.subscribeAll(sctx); err != nil {
 		return false, err
 	}
 	var buf bytes.Buffer // reused for every frame: neither the decoder nor OnFrame keep it
@@ -87,7 +87,7 @@ func (c *Client) session(ctx context.Context, ws *websocket.Conn, connNo uint32,
 			}
 			return s.subscribed, err
 		}
-		if err := s.frame(frame, time.Now()); err != nil {
+		if err := s.frame(sctx, frame, time.Now()); err != nil {
 			return s.subscribed, err
 		}
 	}
@@ -150,8 +150,8 @@ func (c *Client) writeLoop(sctx, parent context.Context, ws *websocket.Conn, wri
 	}
 }
 
-// send queues a request for the writer.
-func (s *session) send(r Request) error {
+// send queues a request for the writer, or fails when ctx (the session's) ends.
+func (s *session) send(ctx context.Context, r Request) error {
 	s.reqID++
 	r.ReqID, r.HasReqID = s.reqID, true
 	var (
@@ -169,14 +169,14 @@ func (s *session) send(r Request) error {
 	select {
 	case s.writes <- b:
 		return nil
-	case <-s.ctx.Done():
-		return s.ctx.Err()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
 // subscribeAll sends one subscribe per channel with every pair. (The normaliser resets the
 // books, which wait for their new snapshots, at the connection's first frame.)
-func (s *session) subscribeAll() error {
+func (s *session) subscribeAll(ctx context.Context) error {
 	cfg := s.c.cfg
 	for _, ch := range cfg.Channels {
 		r := Request{Method: "subscribe", Channel: ch, Pairs: cfg.Pairs, Snapshot: true}
@@ -188,7 +188,7 @@ func (s *session) subscribeAll() error {
 		case "instrument":
 			r.Pairs = nil
 		}
-		if err := s.send(r); err != nil {
+		if err := s.send(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -198,7 +198,7 @@ func (s *session) subscribeAll() error {
 // frame handles one received frame: the normaliser makes its events, which go to the tap or
 // the queue; what it signals (a subscription acknowledged, a book to resubscribe, a hang-up)
 // is acted on here.
-func (s *session) frame(raw []byte, now time.Time) error {
+func (s *session) frame(ctx context.Context, raw []byte, now time.Time) error {
 	c := s.c
 	c.ctr.frames.Add(1)
 	// Nanoseconds in UTC without a monotonic reading, as a recording keeps them: a replay's
@@ -218,7 +218,7 @@ func (s *session) frame(raw []byte, now time.Time) error {
 		s.out = n.Frame(f, s.out[:0])
 		s.syncStats()
 		if len(s.out) > 0 {
-			err := s.q.push(s.ctx, s.out, c.cfg.OverflowWait)
+			err := s.q.push(ctx, s.out, c.cfg.OverflowWait)
 			clear(s.out)
 			if err != nil {
 				return err
@@ -232,7 +232,7 @@ func (s *session) frame(raw []byte, now time.Time) error {
 		return err
 	}
 	for _, p := range n.Resubscribe() {
-		if err := s.resubscribe(p); err != nil {
+		if err := s.resubscribe(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -259,11 +259,11 @@ func (s *session) syncStats() {
 }
 
 // resubscribe asks for a fresh snapshot of a pair's book after a checksum mismatch.
-func (s *session) resubscribe(p feed.Pair) error {
+func (s *session) resubscribe(ctx context.Context, p feed.Pair) error {
 	cfg := s.c.cfg
 	pairs := []feed.Pair{p}
-	if err := s.send(Request{Method: "unsubscribe", Channel: "book", Pairs: pairs, Depth: cfg.Depth}); err != nil {
+	if err := s.send(ctx, Request{Method: "unsubscribe", Channel: "book", Pairs: pairs, Depth: cfg.Depth}); err != nil {
 		return err
 	}
-	return s.send(Request{Method: "subscribe", Channel: "book", Pairs: pairs, Depth: cfg.Depth, Snapshot: true})
+	return s.send(ctx, Request{Method: "subscribe", Channel: "book", Pairs: pairs, Depth: cfg.Depth, Snapshot: true})
 }

@@ -56,13 +56,15 @@ func (s *Server) applyFaultConfig() {
 	if s.closed || (f.DropEvery <= 0 && f.MaintenanceEvery <= 0 && f.MalformedEvery <= 0) {
 		return
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
+	// Ended by stopLoops: on reconfiguration and by Close (which sets closed first, so no
+	// loop starts after it).
+	ctx, cancel := context.WithCancel(context.Background())
 	s.faults.cancelLoops = cancel
 	every := func(d time.Duration, do func(ctx context.Context)) {
 		if d <= 0 {
 			return
 		}
-		s.startLoop(func(context.Context) {
+		s.startLoop(ctx, func(ctx context.Context) {
 			t := time.NewTicker(d)
 			defer t.Stop()
 			for {

@@ -77,10 +77,9 @@ type Server struct {
 	upgrader websocket.Upgrader
 	addr     string
 
-	ctx       context.Context // cancelled by Close; owns the market and fault goroutines
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup // market, replay, fault and Serve goroutines
-	handlers  sync.WaitGroup // WebSocket handlers (each owns its writer goroutine)
+	cancel    context.CancelFunc // ends the market/replay loop's context (Close)
+	wg        sync.WaitGroup     // market, replay, fault and Serve goroutines
+	handlers  sync.WaitGroup     // WebSocket handlers (each owns its writer goroutine)
 	closeOnce sync.Once
 
 	mu            sync.Mutex // guards everything below
@@ -190,7 +189,9 @@ func serve(ln net.Listener, pipe *pipeListener, opts []Option) (*Server, error) 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.route)
 	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(s.log)}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	// The loop's context is handed to it, not kept: Close ends it through cancel.
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -199,11 +200,11 @@ func serve(ln net.Listener, pipe *pipeListener, opts []Option) (*Server, error) 
 		}
 	}()
 	if cfg.raw != nil {
-		s.startLoop(func(ctx context.Context) { s.runRawReplay(ctx, cfg.raw) })
+		s.startLoop(ctx, func(ctx context.Context) { s.runRawReplay(ctx, cfg.raw) })
 	} else if cfg.replay != nil {
-		s.startLoop(func(ctx context.Context) { s.runReplay(ctx, cfg.replay) })
+		s.startLoop(ctx, func(ctx context.Context) { s.runReplay(ctx, cfg.replay) })
 	} else if cfg.market != nil {
-		s.startLoop(s.runMarket)
+		s.startLoop(ctx, s.runMarket)
 	}
 	s.mu.Lock()
 	s.applyFaultConfig()
@@ -231,12 +232,13 @@ func (s *Server) addPair(info feed.PairInfo) error {
 	return nil
 }
 
-// startLoop runs f on a goroutine owned by the server until Close.
-func (s *Server) startLoop(f func(ctx context.Context)) {
+// startLoop runs f(ctx) on a goroutine owned by the server; Close waits for it, after
+// cancelling ctx.
+func (s *Server) startLoop(ctx context.Context, f func(ctx context.Context)) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		f(s.ctx)
+		f(ctx)
 	}()
 }
 
