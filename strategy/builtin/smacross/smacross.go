@@ -109,7 +109,7 @@ func (s *SMACross) OnCandle(c strategy.Context, k feed.Candle) error {
 }
 
 func (s *SMACross) buy(c strategy.Context, k feed.Candle) {
-	if c.Position(k.Pair).Qty.Sign() > 0 || len(c.OpenOrders(k.Pair)) > 0 {
+	if c.Position(k.Pair).Qty.Sign() > 0 || c.OpenOrderCount(k.Pair) > 0 {
 		return // already long, or an order is still working
 	}
 	m := c.Market(k.Pair)
