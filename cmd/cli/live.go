@@ -52,6 +52,7 @@ type liveOptions struct {
 	metrics     string
 	duration    time.Duration
 	status      time.Duration
+	pairsFile   string
 
 	// client, when set (tests), adjusts the feed client's configuration last.
 	client func(*kraken.ClientConfig)
@@ -106,18 +107,23 @@ Exit codes: 0 ok; 1 the session failed; 2 bad flags or config (nothing was start
 	f.StringVar(&o.metrics, "metrics", "", "serve Prometheus /metrics and /debug/pprof on this loopback address (e.g. 127.0.0.1:9090)")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (default: until interrupted)")
 	f.DurationVar(&o.status, "status", 10*time.Second, "print a status line this often (0: never)")
+	f.StringVar(&o.pairsFile, "pairs-file", "", "a saved REST AssetPairs response or v2 instrument message to merge over the built-in pair table")
 	return cmd
 }
 
 func runLive(ctx context.Context, a *app, cmd *cobra.Command, o liveOptions) error {
-	c, err := loadRunConfig(a, o.config)
+	table, err := pairTable(o.pairsFile)
+	if err != nil {
+		return err
+	}
+	c, err := loadRunConfigWith(a, o.config, table)
 	if err != nil {
 		return err
 	}
 	spec := sessionSpec{
 		mode: "live", title: "papertrade live", cfg: c, api: c.Live.API, url: c.Live.URL, db: c.Live.DB,
 		recordDir: c.Live.RecordDir, http: o.http, allowRemote: o.allowRemote, metrics: o.metrics,
-		duration: o.duration, status: o.status, client: o.client, started: o.started,
+		duration: o.duration, status: o.status, client: o.client, started: o.started, pairs: table,
 	}
 	if spec.db == "" {
 		spec.db = defaultJournal
@@ -163,6 +169,7 @@ type sessionSpec struct {
 	started        func(*liveSession)
 	onDashboard    func(url string)
 	equityInterval time.Duration // overrides the config's (demo)
+	pairs          *kraken.Pairs // the pair table (--pairs-file); nil: the built-in one
 }
 
 // liveSession is a running session, for the status line and tests.
@@ -272,7 +279,10 @@ func runSession(ctx context.Context, a *app, sp sessionSpec) (*sessionResult, er
 	if sp.duration < 0 {
 		return nil, &usageError{errors.New("--duration must not be negative")}
 	}
-	pairs := kraken.DefaultPairs()
+	pairs := sp.pairs
+	if pairs == nil {
+		pairs = kraken.DefaultPairs()
+	}
 	ins, descs, err := backtest.Instances(c, a.registry, nil, log)
 	if err != nil {
 		return nil, &usageError{err}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/papertrade/papertrade/engine/config"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/kraken/krakentest"
@@ -130,12 +131,9 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 	if fl.depth < 1 || fl.depth > synth.MaxDepth {
 		return &usageError{fmt.Errorf("--depth %d: want 1..%d", fl.depth, synth.MaxDepth)}
 	}
-	table := kraken.DefaultPairs()
-	if fl.pairsFile != "" {
-		var err error
-		if table, err = loadPairsFile(fl.pairsFile); err != nil {
-			return err
-		}
+	table, err := pairTable(fl.pairsFile)
+	if err != nil {
+		return err
 	}
 	// No WithSeed: connection ids are random, as Kraken's; --seed is the market's.
 	opts := []krakentest.Option{
@@ -195,6 +193,27 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 	}
 	fmt.Fprintf(a.stdout, "stopped: %d connections, %d subscriptions, %d frames sent\n", st.Connections, st.Subscriptions, frames)
 	return nil
+}
+
+// pairTable is the built-in table, or --pairs-file merged over it.
+func pairTable(path string) (*kraken.Pairs, error) {
+	if path == "" {
+		return kraken.DefaultPairs(), nil
+	}
+	return loadPairsFile(path)
+}
+
+// loadRunConfigWith loads a run config against a pair table (live --pairs-file), so that the
+// config's pairs and the simulated exchange use the saved metadata.
+func loadRunConfigWith(a *app, path string, table *kraken.Pairs) (*config.Config, error) {
+	if path == "" {
+		return nil, &usageError{errors.New("-c/--config is required (papertrade backtest --example-config prints one)")}
+	}
+	c, err := config.Load(path, a.registry, table)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	return c, nil
 }
 
 // loadPairsFile reads --pairs-file: a saved AssetPairs response or instrument message merged

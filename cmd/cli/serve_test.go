@@ -194,6 +194,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"serve", "--replay", "cooked"},
 		{"serve", "--depth", "0"},
 		{"serve", "--pairs-file", "/nonexistent/assetpairs.json"},
+		{"live", "-c", "/nonexistent/run.yaml", "--pairs-file", "/nonexistent/assetpairs.json"},
 	} {
 		var out, errOut strings.Builder
 		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitUsage {
