@@ -11,6 +11,7 @@ import (
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/kraken/krakentest"
+	"github.com/papertrade/papertrade/feed/tape"
 )
 
 // recordedFrames returns a fixture file's received data frames (arrays: v1 channel data), in
@@ -137,4 +138,47 @@ func TestRawReplayLateBookSubscriber(t *testing.T) {
 		t.Errorf("late subscriber's first frame is not a recorded snapshot: %.200s", b)
 	}
 	_ = snap
+}
+
+// TestRawReplayOfATape: a papertrade recording (feed/tape) of real v2 frames is served byte for
+// byte too, on v2 ("qty":4.0 and other number text as recorded).
+func TestRawReplayOfATape(t *testing.T) {
+	dir := t.TempDir()
+	w, err := tape.NewWriter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]byte
+	t0 := time.Date(2024, 5, 27, 12, 43, 11, 0, time.UTC)
+	for i, fx := range readFixtures(t, "testdata/kraken-async-rs-v2-2024-05.jsonl") {
+		if fx.Dir != "in" {
+			continue
+		}
+		if err := w.Write(tape.Frame{Recv: t0.Add(time.Duration(i) * time.Millisecond), API: feed.APIV2, Conn: 1, Raw: fx.Msg}); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.HasPrefix(fx.Msg, []byte(`{"channel":"trade"`)) && bytes.Contains(fx.Msg, []byte(`"symbol":"BTC/USD"`)) {
+			want = append(want, fx.Msg)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 {
+		t.Fatal("the fixture has no BTC/USD trade frames")
+	}
+	rec, err := krakentest.LoadRawRecording(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, krakentest.WithRawRecording(rec, false), krakentest.WithSpeed(100))
+	c := dial(t, srv, srv.URLv2())
+	c.read()
+	c.send(`{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"]}}`)
+	c.readData() // ack
+	for i := range want {
+		if got := c.readData(); !bytes.Equal(got, want[i]) {
+			t.Fatalf("frame %d\n got %s\nreal %s", i, got, want[i])
+		}
+	}
 }
