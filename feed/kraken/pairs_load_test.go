@@ -59,3 +59,24 @@ func TestLoadPairsRejectsOtherJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLoadPairs: any input is a table or an error, never a panic; a table always still holds
+// the built-in pairs.
+func FuzzLoadPairs(f *testing.F) {
+	for _, s := range []string{
+		`{"channel":"instrument","type":"snapshot","data":{"assets":[],"pairs":[{"symbol":"BTC/USD","base":"BTC","quote":"USD","status":"online","qty_precision":8,"qty_increment":1e-08,"price_precision":1,"cost_precision":5,"cost_min":0.5,"price_increment":0.1,"qty_min":5e-05}]}}`,
+		`{"error":[],"result":{"XXBTZUSD":{"altname":"XBTUSD","wsname":"XBT/USD","base":"XXBT","quote":"ZUSD","pair_decimals":1,"lot_decimals":8,"cost_decimals":5,"ordermin":"0.00005","costmin":"0.5","tick_size":"0.1","status":"online","fees":[[0,0.4]],"fees_maker":[[0,0.25]]}}}`,
+		`{"channel":"instrument","data":{}}`, `{"result":null}`, `{}`, `[]`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tab, err := LoadPairs(strings.NewReader(string(b)))
+		if err != nil {
+			return
+		}
+		if _, ok := tab.Lookup("ETH/USD"); !ok {
+			t.Fatal("a loaded table lost the built-in ETH/USD")
+		}
+	})
+}
