@@ -113,16 +113,23 @@ type Normalizer struct {
 	conn      uint32
 	lastRecv  time.Time
 	v1Gaps    map[feed.Pair]time.Time
-	scratch   []feed.Event
-	out       []feed.Event
-	stats     NormalizerStats
-	booksVer  uint64
-	system    feed.SystemState
-	resub     []feed.Pair
-	hangup    error
-	subAck    bool
-	ackDepth  map[feed.Pair]int      // book depths acknowledged (unconfigured books)
-	precision map[feed.Pair][2]int32 // from instrument messages (unconfigured books)
+	scratch   []feed.Event // unread events moved aside (emit)
+	out       []feed.Event // the events kept so far, over the frame's decoded events
+	src       []feed.Event // where the frame's events are read from: dst, or scratch
+	srcEnd    int
+	cur       int  // the event being handled, in src
+	spilled   bool // src is scratch
+	// forceSpill (tests) moves every frame's events aside first: the general path that the
+	// in-place one must agree with.
+	forceSpill bool
+	stats      NormalizerStats
+	booksVer   uint64
+	system     feed.SystemState
+	resub      []feed.Pair
+	hangup     error
+	subAck     bool
+	ackDepth   map[feed.Pair]int      // book depths acknowledged (unconfigured books)
+	precision  map[feed.Pair][2]int32 // from instrument messages (unconfigured books)
 }
 
 type tradeState struct {
@@ -284,33 +291,51 @@ func (n *Normalizer) frame(f Frame, dst []feed.Event) ([]feed.Event, error) {
 		n.end(errProxyRestart)
 		return n.reportStale(dst), errProxyRestart
 	}
+	// The frame is decoded straight into dst and its events are kept, dropped or preceded
+	// by a gap in place: the common frame (every event kept) is never copied. An event is
+	// read into a local before it is handled, so a gap may take its slot; only when more
+	// events go out than came in so far are the unread ones moved aside (emit).
+	start := len(dst)
 	var err error
 	switch n.cfg.API { // unknown set-up: each frame by its shape, as RawDecoder does
 	case feed.APIV1:
-		n.scratch, err = n.dec.DecodeV1(f.Raw, f.Recv, n.scratch[:0])
+		dst, err = n.dec.DecodeV1(f.Raw, f.Recv, dst)
 	case feed.APIV2:
-		n.scratch, err = n.dec.DecodeV2(f.Raw, f.Recv, n.scratch[:0])
+		dst, err = n.dec.DecodeV2(f.Raw, f.Recv, dst)
 	default:
-		n.scratch, err = n.dec.Decode(f.Raw, f.Recv, n.scratch[:0])
+		dst, err = n.dec.Decode(f.Raw, f.Recv, dst)
 	}
 	if err != nil {
 		n.stats.Malformed++
 		if ce := n.cfg.Log.Check(zap.DebugLevel, "malformed frame skipped"); ce != nil {
 			ce.Write(zap.Uint32("conn", f.Conn), zap.Error(err))
 		}
-		clear(n.scratch)
 		return dst, err
 	}
 	snapshot := bytes.Contains(f.Raw[:min(len(f.Raw), 48)], []byte(`"type":"snapshot"`))
-	n.out = dst
-	for i := range n.scratch {
-		if !n.event(&n.scratch[i], snapshot) {
+	end := len(dst)
+	n.out, n.src, n.srcEnd, n.spilled, n.cur = dst[:start], dst, end, false, start
+	if n.forceSpill {
+		n.scratch = append(n.scratch[:0], dst[start:end]...)
+		n.src, n.srcEnd, n.spilled, n.cur = n.scratch, len(n.scratch), true, 0
+	}
+	for ; n.cur < n.srcEnd; n.cur++ {
+		n.src[n.cur].Conn = n.conn
+		ev := n.src[n.cur]
+		if !n.event(&ev, snapshot) {
 			n.out = n.reportStale(n.out)
 			break
 		}
 	}
-	clear(n.scratch)
-	dst, n.out = n.out, nil
+	dst = n.out
+	if len(dst) < end {
+		clear(dst[len(dst):end]) // copies left behind: the batch must not keep them alive
+	}
+	if n.spilled {
+		clear(n.scratch)
+		n.scratch = n.scratch[:0]
+	}
+	n.out, n.src = nil, nil
 	return dst, nil
 }
 
@@ -341,9 +366,26 @@ func (n *Normalizer) connected() {
 	}
 }
 
-func (n *Normalizer) emit(ev feed.Event) {
+// keep emits the event being handled (ev is its local copy): where it already is when
+// nothing before it was dropped or added, which is the common case.
+func (n *Normalizer) keep(ev *feed.Event) {
+	if !n.spilled && len(n.out) == n.cur {
+		n.stats.Events++
+		n.out = n.out[:n.cur+1] // the slot holds the same event (Conn was set in it)
+		return
+	}
+	n.emit(ev)
+}
+
+// emit appends an event. Writing past the slot being handled would overwrite events not read
+// yet, so those are moved aside first.
+func (n *Normalizer) emit(ev *feed.Event) {
+	if !n.spilled && len(n.out) > n.cur && n.cur+1 < n.srcEnd {
+		n.scratch = append(n.scratch[:0], n.src[n.cur+1:n.srcEnd]...)
+		n.src, n.srcEnd, n.cur, n.spilled = n.scratch, len(n.scratch), -1, true
+	}
 	n.stats.Events++
-	n.out = append(n.out, ev)
+	n.out = append(n.out, *ev)
 }
 
 // event handles one decoded event; false means the connection ends here.
@@ -374,7 +416,7 @@ func (n *Normalizer) event(ev *feed.Event, snapshot bool) bool {
 	case feed.KindBook:
 		return n.book(ev)
 	}
-	n.emit(*ev)
+	n.keep(ev)
 	return true
 }
 
@@ -411,9 +453,11 @@ func (n *Normalizer) trade(ev *feed.Event, snapshot bool) {
 	if ev.API == feed.APIV1 {
 		ts.v1 = true
 	}
-	if from, ok := n.v1Gaps[p]; ok {
-		delete(n.v1Gaps, p)
-		n.gap(ev, feed.Gap{Channel: "trade", From: from, To: ev.Recv, Reason: "reconnected: v1 has no trade ids, trades in this window may be missing"})
+	if len(n.v1Gaps) > 0 { // only after a v1 reconnect: no map lookup per trade otherwise
+		if from, ok := n.v1Gaps[p]; ok {
+			delete(n.v1Gaps, p)
+			n.gap(ev, feed.Gap{Channel: "trade", From: from, To: ev.Recv, Reason: "reconnected: v1 has no trade ids, trades in this window may be missing"})
+		}
 	}
 	if id := ev.Trade.ID; id != 0 {
 		switch {
@@ -435,7 +479,7 @@ func (n *Normalizer) trade(ev *feed.Event, snapshot bool) {
 		ts.lastID = id
 	}
 	ts.lastTime = ev.Time
-	n.emit(*ev)
+	n.keep(ev)
 }
 
 // gap emits a KindGap event for the pair of ev, just before it.
@@ -447,7 +491,7 @@ func (n *Normalizer) gap(ev *feed.Event, g feed.Gap) {
 	if p == "" {
 		p = ev.Trade.Pair
 	}
-	n.emit(feed.Event{Kind: feed.KindGap, API: ev.API, Conn: n.conn, Pair: p, Time: ev.Time, Recv: ev.Recv, Gap: &g})
+	n.emit(&feed.Event{Kind: feed.KindGap, API: ev.API, Conn: n.conn, Pair: p, Time: ev.Time, Recv: ev.Recv, Gap: &g})
 }
 
 // krakenDepths are the book depths Kraken offers.
@@ -476,7 +520,7 @@ func (n *Normalizer) book(ev *feed.Event) bool {
 	bs := n.books[u.Pair]
 	if bs == nil {
 		if len(n.cfg.Pairs) > 0 {
-			n.emit(*ev) // a book the client did not ask for: passed through unverified
+			n.keep(ev) // a book the client did not ask for: passed through unverified
 			return true
 		}
 		bs = n.addBook(u.Pair, ev.API, n.cfg.Depth)
@@ -519,7 +563,7 @@ func (n *Normalizer) book(ev *feed.Event) bool {
 		bs.live = true
 		n.booksVer++
 	}
-	n.emit(*ev)
+	n.keep(ev)
 	return true
 }
 
@@ -530,7 +574,7 @@ func (n *Normalizer) mismatch(ev *feed.Event, bs *bookState) bool {
 	n.stats.ChecksumMismatches++
 	bs.live = false
 	n.booksVer++
-	n.emit(feed.Event{Kind: feed.KindGap, API: ev.API, Conn: n.conn, Pair: ev.Book.Pair, Time: ev.Time, Recv: ev.Recv,
+	n.emit(&feed.Event{Kind: feed.KindGap, API: ev.API, Conn: n.conn, Pair: ev.Book.Pair, Time: ev.Time, Recv: ev.Recv,
 		Gap: &feed.Gap{Channel: "book", From: ev.Recv, To: ev.Recv, Reason: "book checksum mismatch: stale until the next snapshot"}})
 	if !n.cfg.Captured && !bs.lastResub.IsZero() && ev.Recv.Sub(bs.lastResub) < n.cfg.ResubscribeCooldown {
 		n.end(errChecksumAgain)

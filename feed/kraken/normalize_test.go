@@ -209,8 +209,9 @@ func TestNormalizerBooksUnconfigured(t *testing.T) {
 }
 
 // FuzzNormalizer feeds arbitrary frames on arbitrary connections. Properties: no panic; the
-// same frames give the same events (two normalisers, and a RawDecoder never yields fewer
-// trades than the normaliser keeps); trade ids delivered per pair strictly increase.
+// same frames give the same events and counters (two normalisers, one forced through the
+// general path that moves a frame's events aside, which the in-place path must agree
+// with); trade ids delivered per pair strictly increase.
 func FuzzNormalizer(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "fixtures", "*", "*.jsonl"))
 	for _, file := range files {
@@ -247,6 +248,7 @@ func FuzzNormalizer(f *testing.F) {
 		}
 		for _, cfg := range []NormalizerConfig{{}, {API: feed.APIV2, Pairs: []feed.Pair{"BTC/USD", "ETH/USD"}, Channels: []string{"trade", "book"}}} {
 			a, b := NewNormalizer(cfg), NewNormalizer(cfg)
+			b.forceSpill = true // the general path: events moved aside, then appended
 			var ea, eb []feed.Event
 			last := map[feed.Pair]uint64{}
 			for _, fr := range frames {
