@@ -86,6 +86,30 @@ type PairInfo struct {
 	// pairs have a flat schedule where maker = taker.
 	Taker, Maker      []FeeTier
 	FeeVolumeCurrency string
+
+	// Margin (Kraken spot margin), from AssetPairs: the leverage levels an order may ask for
+	// on each side (leverage_buy, leverage_sell; empty: no margin on that side), the margin
+	// levels in percent at which Kraken calls (margin_call, 80 on most pairs) and liquidates
+	// (margin_stop, 40), and the largest position in base per side (long_position_limit,
+	// short_position_limit; zero: no limit known).
+	LeverageBuy, LeverageSell             []int
+	MarginCall, MarginStop                decimal.Decimal
+	LongPositionLimit, ShortPositionLimit decimal.Decimal
+}
+
+// Marginable reports whether an order on side may use leverage lev (an entry of
+// LeverageBuy for a buy, LeverageSell for a sell).
+func (p *PairInfo) Marginable(side Side, lev int) bool {
+	levels := p.LeverageSell
+	if side == Buy {
+		levels = p.LeverageBuy
+	}
+	for _, l := range levels {
+		if l == lev {
+			return true
+		}
+	}
+	return false
 }
 
 // Fee returns the maker or taker fee percentage for a 30-day volume, picking the highest

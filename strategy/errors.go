@@ -78,4 +78,26 @@ var (
 	// ErrUnavailable: the exchange or pair is in maintenance (or, in the simulator, no price
 	// is known yet to value an order that needs one).
 	ErrUnavailable = &KrakenError{Code: "EService:Unavailable"}
+
+	// Margin errors, from Kraken's "Spot Error Messages" (docs.kraken.com/api/docs/guides/
+	// spot-errors):
+	//
+	// ErrMarginLevel: "Client has insufficient equity or collateral": a margin order whose
+	// margin exceeds the account's free margin.
+	ErrMarginLevel = &KrakenError{Code: "EOrder:Margin level too low"}
+	// ErrMarginPositionSize: "Client would exceed the maximum position size for this pair"
+	// (AssetPairs long_position_limit / short_position_limit).
+	ErrMarginPositionSize = &KrakenError{Code: "EOrder:Margin position size exceeded"}
+	// ErrReduceOnlyNoPosition: "When trying to submit a reduce-only order (new or via
+	// trigger) for a market that has no open positions".
+	ErrReduceOnlyNoPosition = &KrakenError{Code: "EOrder:Reduce only:No position exists"}
+	// ErrReduceOnlyClosed: "When submitting a reduce-only order that would flip a position,
+	// order will match as much as possible and cancel back the rest with this error".
+	ErrReduceOnlyClosed = &KrakenError{Code: "EOrder:Reduce only:Position is closed"}
+	// ErrUnknownPosition: a settle-position order with no margin position to settle.
+	ErrUnknownPosition = &KrakenError{Code: "EOrder:Unknown position"}
+	// ErrLeverage: a leverage the pair does not offer on the order's side (not in
+	// leverage_buy / leverage_sell). Kraken's exact text for this case is not in its error
+	// list; this follows its "EGeneral:Invalid arguments:<field>" form (":volume", ":price").
+	ErrLeverage = &KrakenError{Code: "EGeneral:Invalid arguments:leverage"}
 )

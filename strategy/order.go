@@ -20,9 +20,14 @@ const (
 	TakeProfitLimit   // limit order at Price2 when the last trade reaches Price
 	TrailingStop      // market order when the last trade retraces Price (the offset) from its best
 	TrailingStopLimit // limit order, offset Price2 from the trigger, when the trailing trigger fires
+	// SettlePosition is Kraken's settle-position: it closes (part of) a margin position
+	// without a trade, by paying back what Kraken lent from the account's balance. It needs
+	// Leverage; its side is the one that closes the position (buy settles a short); Qty zero
+	// settles the whole position.
+	SettlePosition
 )
 
-var orderTypeNames = [...]string{"", "market", "limit", "stop-loss", "take-profit", "stop-loss-limit", "take-profit-limit", "trailing-stop", "trailing-stop-limit"}
+var orderTypeNames = [...]string{"", "market", "limit", "stop-loss", "take-profit", "stop-loss-limit", "take-profit-limit", "trailing-stop", "trailing-stop-limit", "settle-position"}
 
 // String returns Kraken's name for the type ("stop-loss-limit").
 func (t OrderType) String() string {
@@ -150,6 +155,21 @@ type Order struct {
 	// STP is the self-trade prevention rule (Kraken's stptype): what happens when this order,
 	// taking liquidity, would trade against a resting order of the same account.
 	STP SelfTradePrevention
+
+	// Leverage is Kraken's leverage (REST AddOrder "leverage", v2 add_order "leverage"):
+	// zero for a spot order; otherwise the order trades on margin and must name one of the
+	// pair's levels for its side (PairInfo.LeverageBuy for a buy, LeverageSell for a sell),
+	// else it is refused with "EGeneral:Invalid arguments:leverage". A margin order opens or
+	// adds to a margin position on its side; an order against an open position closes it
+	// first and opens the rest on its own side (as on Kraken, unless ReduceOnly). Margin
+	// orders are checked against the account's free margin, not its balances, and may not be
+	// quote-sized (QuoteQty); their fees are charged in quote (FeeInBase is ignored).
+	Leverage int
+	// ReduceOnly is Kraken's reduce_only: the order may only reduce the margin position it is
+	// against. Refused with "EOrder:Reduce only:No position exists" when there is none (for
+	// stops, when they trigger); the part beyond the position is cancelled with "EOrder:Reduce
+	// only:Position is closed". It needs Leverage.
+	ReduceOnly bool
 }
 
 // SelfTradePrevention is Kraken's stptype.
@@ -283,6 +303,40 @@ type Position struct {
 	AvgEntry      decimal.Decimal // average entry price of Qty
 	RealizedPnL   decimal.Decimal // quote, after fees
 	UnrealizedPnL decimal.Decimal // quote, at the last trade price
+	// Margin is the account's spot margin position in the pair (zero Side: none). Spot
+	// fields above do not include it.
+	Margin MarginPosition
+}
+
+// MarginPosition is an open Kraken spot margin position, consolidated per pair (Kraken's
+// OpenPositions with consolidation=market): Side Buy is long (Kraken lent the quote that
+// bought Qty), Sell is short (Kraken lent Qty base, sold for Cost). Amounts are in quote.
+type MarginPosition struct {
+	Side          feed.Side       // 0 when there is no position
+	Qty           decimal.Decimal // base, positive
+	Cost          decimal.Decimal // quote: what the open quantity was bought or sold for
+	AvgPrice      decimal.Decimal // Cost / Qty
+	Leverage      int             // the leverage it was opened with
+	UsedMargin    decimal.Decimal // Cost / Leverage (a short's at the last price: Kraken lends base)
+	UnrealizedPnL decimal.Decimal // at the last trade price; fees excluded (already charged)
+	OpenFees      decimal.Decimal // margin opening fees charged so far
+	Rollover      decimal.Decimal // rollover fees charged so far
+	TradeFees     decimal.Decimal // trading fees of its opening and closing fills
+	RealizedPnL   decimal.Decimal // PnL of the parts closed or settled, fees excluded
+	Opened        time.Time       // event time of the first opening fill
+	NextRollover  time.Time       // when the next rollover fee is due (every 4 h from Opened)
+}
+
+// Open reports whether there is a margin position.
+func (m MarginPosition) Open() bool { return m.Side != 0 && m.Qty.Sign() > 0 }
+
+// MarginAccount is the account's margin summary, as Kraken's TradeBalance reports it, in the
+// account currency: Equity is the value of the balances plus the unrealised PnL of the margin
+// positions; UsedMargin the sum of their margins; FreeMargin Equity − UsedMargin; Level
+// Equity / UsedMargin × 100 (zero without positions).
+type MarginAccount struct {
+	Equity, UsedMargin, FreeMargin, Level decimal.Decimal
+	Positions                             int
 }
 
 // MarketInfo is what a strategy may know about a pair: the exchange's rules and the latest

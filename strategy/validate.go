@@ -53,7 +53,7 @@ func CheckOrder(o Order, m MarketInfo, now time.Time, opt CheckOptions) (Order, 
 	if o.Side != feed.Buy && o.Side != feed.Sell {
 		return o, ErrInvalidArguments
 	}
-	if o.Type < Market || o.Type > TrailingStopLimit {
+	if o.Type < Market || o.Type > SettlePosition {
 		return o, ErrInvalidArguments
 	}
 	if !o.StartTime.IsZero() && !o.StartTime.After(now) {
@@ -79,6 +79,12 @@ func CheckOrder(o Order, m MarketInfo, now time.Time, opt CheckOptions) (Order, 
 	}
 	if o.STP > STPCancelBoth {
 		return o, ErrInvalidArguments
+	}
+	if err := checkMargin(&o, &m); err != nil || o.Type == SettlePosition {
+		if err == nil {
+			err = StatusError(&o, m)
+		}
+		return o, err
 	}
 
 	r := rules{m: &m}
@@ -183,6 +189,41 @@ func CheckOrder(o Order, m MarketInfo, now time.Time, opt CheckOptions) (Order, 
 	return o, StatusError(&o, m)
 }
 
+// checkMargin applies Kraken's margin rules to an order: a leverage the pair offers on the
+// order's side (AssetPairs leverage_buy / leverage_sell), reduce_only and settle-position only
+// with leverage, no quote-sized margin orders (Kraken's AddOrder documents viqc as "not
+// available for leveraged orders"). A margin order's fees are in quote: its fee flags are
+// cleared. A settle-position order is normalised here: its quantity truncated to the lot
+// (zero: the whole position), no prices, no close, good till cancelled.
+func checkMargin(o *Order, m *MarketInfo) error {
+	if o.Leverage < 0 || (o.Leverage == 0 && (o.ReduceOnly || o.Type == SettlePosition)) {
+		return ErrInvalidArguments
+	}
+	if o.Leverage == 0 {
+		return nil
+	}
+	if !m.Marginable(o.Side, o.Leverage) {
+		return ErrLeverage
+	}
+	if !o.QuoteQty.IsZero() {
+		return ErrInvalidArguments
+	}
+	o.FeeInBase, o.FeeInQuote = false, false
+	if o.Type != SettlePosition {
+		return nil
+	}
+	if o.Qty.Sign() < 0 {
+		return ErrInvalidVolume
+	}
+	if o.PostOnly || o.TimeInForce != GTC || o.Close != nil || o.PriceSpec != "" || o.Price2Spec != "" {
+		return ErrInvalidArguments
+	}
+	r := rules{m: m}
+	o.Qty = r.truncLot(o.Qty)
+	o.Price, o.Price2 = decimal.Decimal{}, decimal.Decimal{}
+	return nil
+}
+
 // StatusError is the rejection, if any, of a new or amended order under the market status m
 // reports (Kraken's SystemStatus and pair status rules): maintenance (system, or a pair in
 // maintenance, work in progress or delisted) refuses everything ("EService:Unavailable");
@@ -207,6 +248,11 @@ func StatusError(o *Order, m MarketInfo) error {
 // MarketPriced reports whether an order type executes at market (refused in limit_only).
 func MarketPriced(t OrderType) bool {
 	return t == Market || t == StopLoss || t == TakeProfit || t == TrailingStop
+}
+
+// Trigger reports whether an order type waits for a trigger (stops, take-profits, trailing).
+func Trigger(t OrderType) bool {
+	return t != Market && t != Limit && t != SettlePosition
 }
 
 // rules wraps the pair's rules with the arithmetic CheckOrder needs.

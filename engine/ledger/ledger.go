@@ -35,6 +35,10 @@ type Ledger struct {
 	// lastPair/lastPos cache the pair most recently marked: Mark is called for every trade.
 	lastPair feed.Pair
 	lastPos  *position
+
+	margin map[feed.Pair]*marginPos // spot margin positions (margin.go); nil until one opens
+	mpairs []feed.Pair              // sorted keys of margin
+	debt   map[string]bool          // assets a margin settlement has taken below zero
 }
 
 type balance struct {
@@ -375,7 +379,11 @@ func (l *Ledger) Position(pair feed.Pair) strategy.Position {
 	if !ok {
 		return strategy.Position{Pair: pair}
 	}
-	return p.view()
+	v := p.view()
+	if mp, ok := l.margin[pair]; ok && mp.open() {
+		v.Margin = l.marginView(mp)
+	}
+	return v
 }
 
 func (p *position) view() strategy.Position {
@@ -394,7 +402,11 @@ func (l *Ledger) Positions() []strategy.Position {
 	out := make([]strategy.Position, 0, len(l.pairs))
 	for _, pr := range l.pairs {
 		if p := l.pos[pr]; p.traded {
-			out = append(out, p.view())
+			v := p.view()
+			if mp, ok := l.margin[pr]; ok && mp.open() {
+				v.Margin = l.marginView(mp)
+			}
+			out = append(out, v)
 		}
 	}
 	return out
@@ -448,10 +460,18 @@ func (l *Ledger) convert(from, to string, amount decimal.Decimal) (decimal.Decim
 }
 
 // Equity returns the account's total value in the account currency: every asset's total
-// balance (reserved included) valued with Value. It fails, naming the asset, when a non-zero
-// balance cannot be valued.
+// balance (reserved included) valued with Value, plus the unrealised PnL of open margin
+// positions (Kraken's equity: "the combined value of your collateral currencies and P/L").
+// It fails, naming the asset, when a non-zero balance cannot be valued.
 func (l *Ledger) Equity() (decimal.Decimal, error) {
 	sum := decimal.Zero
+	if len(l.mpairs) > 0 {
+		m, err := l.marginEquity()
+		if err != nil {
+			return decimal.Decimal{}, err
+		}
+		sum = m
+	}
 	for _, a := range l.assets {
 		b := l.bal[a]
 		if b.total.Sign() == 0 {
@@ -480,11 +500,11 @@ func (l *Ledger) Check() error {
 	for _, a := range l.assets {
 		b := l.bal[a]
 		switch {
-		case b.total.Sign() < 0:
+		case b.total.Sign() < 0 && !l.debt[a]:
 			return fmt.Errorf("ledger: %s balance is negative: %s", a, b.total)
 		case b.reserved.Sign() < 0:
 			return fmt.Errorf("ledger: %s reserved is negative: %s", a, b.reserved)
-		case b.reserved.Cmp(b.total) > 0:
+		case b.reserved.Cmp(decimal.Max(b.total, decimal.Zero)) > 0:
 			return fmt.Errorf("ledger: %s reserved %s exceeds total %s", a, b.reserved, b.total)
 		case !b.reserved.Equal(sums[a]):
 			return fmt.Errorf("ledger: %s reserved %s but reservations sum to %s", a, b.reserved, sums[a])
@@ -495,5 +515,5 @@ func (l *Ledger) Check() error {
 			return fmt.Errorf("ledger: %s position is negative: %s", pr, p.qty)
 		}
 	}
-	return nil
+	return l.checkMargin()
 }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/shopspring/decimal"
@@ -19,6 +20,12 @@ type Snapshot struct {
 	Currency  string             `json:"currency"`
 	Balances  []BalanceSnapshot  `json:"balances"`
 	Positions []PositionSnapshot `json:"positions,omitempty"`
+	// Margin lists the open spot margin positions (absent when there are none, so a spot
+	// account's snapshot is what it was before margin existed).
+	Margin []MarginSnapshot `json:"margin,omitempty"`
+	// Debts lists the assets whose negative balance a margin settlement caused (sorted);
+	// only these may be negative.
+	Debts []string `json:"debts,omitempty"`
 }
 
 // BalanceSnapshot is one asset's total balance.
@@ -48,6 +55,12 @@ func (l *Ledger) Snapshot() Snapshot {
 			s.Positions = append(s.Positions, PositionSnapshot{Pair: pr, Qty: p.qty, Basis: p.basis, Realised: p.realised})
 		}
 	}
+	s.Margin = l.marginSnapshot()
+	for _, a := range l.assets {
+		if l.debt[a] && l.bal[a].total.Sign() < 0 {
+			s.Debts = append(s.Debts, a)
+		}
+	}
 	return s
 }
 
@@ -71,7 +84,7 @@ func (l *Ledger) Restore(s Snapshot) error {
 			return errors.New("ledger: restore: balance with an empty asset")
 		case seenA[b.Asset]:
 			return fmt.Errorf("ledger: restore: asset %s listed twice", b.Asset)
-		case b.Total.Sign() < 0:
+		case b.Total.Sign() < 0 && !slices.Contains(s.Debts, b.Asset):
 			return fmt.Errorf("ledger: restore: %s balance %s is negative", b.Asset, b.Total)
 		}
 		seenA[b.Asset] = true
@@ -88,6 +101,9 @@ func (l *Ledger) Restore(s Snapshot) error {
 		}
 		seenP[p.Pair] = true
 	}
+	if err := checkMarginSnapshot(s.Margin); err != nil {
+		return err
+	}
 	for _, a := range l.assets {
 		b := l.bal[a]
 		b.total, b.reserved = decimal.Zero, decimal.Zero
@@ -102,6 +118,11 @@ func (l *Ledger) Restore(s Snapshot) error {
 	for _, ps := range s.Positions {
 		p := l.position(ps.Pair)
 		p.qty, p.basis, p.realised, p.traded = ps.Qty, ps.Basis, ps.Realised, true
+	}
+	l.restoreMargin(s.Margin)
+	l.debt = nil
+	for _, a := range s.Debts {
+		l.noteDebt(a)
 	}
 	return nil
 }

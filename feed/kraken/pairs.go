@@ -57,8 +57,9 @@ const (
 	pfTaker
 	pfMaker
 	pfFeeVolumeCurrency
+	pfMargin // leverage_buy/sell, margin_call/stop, position limits (AssetPairs only)
 
-	pfAll = pfFeeVolumeCurrency<<1 - 1
+	pfAll = pfMargin<<1 - 1
 )
 
 // NewPairs returns an empty table.
@@ -221,6 +222,11 @@ func (e *pairEntry) overlay(o *pairEntry) {
 	take(pfTaker, len(s.Taker) > 0, func() { d.Taker = slices.Clone(s.Taker) })
 	take(pfMaker, len(s.Maker) > 0, func() { d.Maker = slices.Clone(s.Maker) })
 	take(pfFeeVolumeCurrency, s.FeeVolumeCurrency != "", func() { d.FeeVolumeCurrency = s.FeeVolumeCurrency })
+	take(pfMargin, len(s.LeverageBuy)+len(s.LeverageSell) > 0 || !s.MarginStop.IsZero(), func() {
+		d.LeverageBuy, d.LeverageSell = slices.Clone(s.LeverageBuy), slices.Clone(s.LeverageSell)
+		d.MarginCall, d.MarginStop = s.MarginCall, s.MarginStop
+		d.LongPositionLimit, d.ShortPositionLimit = s.LongPositionLimit, s.ShortPositionLimit
+	})
 	// A LotStep derived from the old lot_decimals must follow a new lot_decimals.
 	if e.known&pfLotStep == 0 && o.known&pfLotDecimals != 0 {
 		d.LotStep = decimal.New(1, -d.LotDecimals)

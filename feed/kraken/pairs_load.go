@@ -73,6 +73,14 @@ type assetPairJSON struct {
 	Fees              [][]json.Number `json:"fees"`
 	FeesMaker         [][]json.Number `json:"fees_maker"`
 	FeeVolumeCurrency string          `json:"fee_volume_currency"`
+	// Spot margin: allowed leverage per side, margin call and stop levels (percent) and
+	// position limits (base).
+	LeverageBuy        []int        `json:"leverage_buy"`
+	LeverageSell       []int        `json:"leverage_sell"`
+	MarginCall         *json.Number `json:"margin_call"`
+	MarginStop         *json.Number `json:"margin_stop"`
+	LongPositionLimit  *json.Number `json:"long_position_limit"`
+	ShortPositionLimit *json.Number `json:"short_position_limit"`
 }
 
 // parseAssetPair converts one entry; it returns nil, nil for a pair to skip.
@@ -160,6 +168,23 @@ func parseAssetPair(key string, raw json.RawMessage) (*pairEntry, error) {
 	if j.FeeVolumeCurrency != "" {
 		info.FeeVolumeCurrency = pairsRESTAsset(j.FeeVolumeCurrency)
 		known |= pfFeeVolumeCurrency
+	}
+	if j.LeverageBuy != nil || j.LeverageSell != nil || j.MarginCall != nil || j.MarginStop != nil {
+		info.LeverageBuy, info.LeverageSell = j.LeverageBuy, j.LeverageSell
+		for _, f := range []struct {
+			name string
+			n    *json.Number
+			dst  *decimal.Decimal
+		}{{"margin_call", j.MarginCall, &info.MarginCall}, {"margin_stop", j.MarginStop, &info.MarginStop},
+			{"long_position_limit", j.LongPositionLimit, &info.LongPositionLimit}, {"short_position_limit", j.ShortPositionLimit, &info.ShortPositionLimit}} {
+			if f.n == nil {
+				continue
+			}
+			if *f.dst, err = pairsNonNegative(f.name, *f.n); err != nil {
+				return nil, err
+			}
+		}
+		known |= pfMargin
 	}
 	return &pairEntry{info: info, known: known}, nil
 }
