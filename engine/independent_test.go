@@ -30,7 +30,9 @@ func (b *buyOnce) OnTrade(c strategy.Context, t feed.Trade) error {
 // other's consumption.
 func TestAccountsDoNotShareConsumedLiquidity(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	lv := func(p, q string) feed.BookLevel { return feed.BookLevel{Price: feed.MustFixed(p), Qty: feed.MustFixed(q)} }
+	lv := func(p, q string) feed.BookLevel {
+		return feed.BookLevel{Price: feed.MustFixed(p), Qty: feed.MustFixed(q)}
+	}
 	batch := []feed.Event{
 		{Kind: feed.KindBook, Pair: "BTC/USD", Time: t0, Book: &feed.BookUpdate{Pair: "BTC/USD", Snapshot: true,
 			Bids: []feed.BookLevel{lv("49990.0", "1.00000000")}, Asks: []feed.BookLevel{lv("50000.0", "1.00000000"), lv("50010.0", "5.00000000")}}},
