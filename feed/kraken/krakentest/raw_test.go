@@ -127,8 +127,8 @@ func TestRawReplayLateBookSubscriber(t *testing.T) {
 	first.read()
 	first.send(`{"event":"subscribe","pair":["ETH/CHF"],"subscription":{"name":"book","depth":1000}}`)
 	first.readData() // ack
-	snap := first.readData()
-	first.readData() // an update or another frame: the stream has moved on
+	first.readData() // the recorded snapshot: the replay has started
+	first.readData() // more: the stream has moved on
 	late := dial(t, srv, srv.URLv1())
 	late.read()
 	late.send(`{"event":"subscribe","pair":["XBT/CHF"],"subscription":{"name":"book","depth":1000}}`)
@@ -137,7 +137,6 @@ func TestRawReplayLateBookSubscriber(t *testing.T) {
 	if !bytes.Contains(b, []byte(`"as":`)) {
 		t.Errorf("late subscriber's first frame is not a recorded snapshot: %.200s", b)
 	}
-	_ = snap
 }
 
 // TestRawReplayOfATape: a papertrade recording (feed/tape) of real v2 frames is served byte for
