@@ -3,6 +3,7 @@ package krakentest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -410,6 +411,8 @@ type rawStream struct {
 // rawState is the raw replay's catch-up state. Guarded by Server.mu.
 type rawState struct {
 	tails map[rawStream][]*RawFrame // book streams: the last snapshot and the updates since
+	norm  *kraken.Normalizer        // reads the frames for the REST endpoints' state
+	evs   []feed.Event
 }
 
 // rawMatches reports whether a subscription key receives frame f.
@@ -446,7 +449,16 @@ func (s *Server) presetRaw(r *RawRecording) error {
 			s.setChannelID(ps, f.chanName, f.chanID)
 		}
 	}
-	s.rawSt = &rawState{tails: make(map[rawStream][]*RawFrame)}
+	table := kraken.NewPairs()
+	for _, ps := range s.pairs {
+		if err := table.Add(ps.info); err != nil {
+			return fmt.Errorf("krakentest: pair %s: %w", ps.info.Pair, err)
+		}
+	}
+	s.rawSt = &rawState{
+		tails: make(map[rawStream][]*RawFrame),
+		norm:  kraken.NewNormalizer(kraken.NormalizerConfig{PairTable: table}),
+	}
 	return nil
 }
 
@@ -455,6 +467,7 @@ func (s *Server) publishRaw(f *RawFrame) {
 	if f.ack {
 		return
 	}
+	s.trackRaw(f)
 	if f.ch == chBook {
 		id := rawStream{f.API, f.pair, f.param}
 		t := s.rawSt.tails[id]
@@ -482,6 +495,54 @@ func (s *Server) publishRaw(f *RawFrame) {
 			s.enqueue(c, f.ch, f.Raw)
 		}
 	}
+}
+
+// trackRaw reads a recorded frame through the normaliser, as every replay does, into the
+// server's own state of its pair (trade history, ticker and candle figures, the full book),
+// so that REST Trades, Ticker, OHLC and Depth answer from the recording too. Nothing is sent.
+// s.mu held.
+func (s *Server) trackRaw(f *RawFrame) {
+	evs, err := s.rawSt.norm.DecodeFrame(kraken.Frame{Recv: f.Recv, API: f.API, Raw: f.Raw}, s.rawSt.evs[:0])
+	s.rawSt.evs = evs[:0]
+	if err != nil {
+		return // a frame the normaliser cannot read is still served as recorded
+	}
+	for i := range evs {
+		e := &evs[i]
+		t := e.Time
+		if t.IsZero() {
+			t = f.Recv
+		}
+		switch e.Kind {
+		case feed.KindTrade:
+			if ps := s.byV2[cmp.Or(e.Trade.Pair, e.Pair)]; ps != nil {
+				ps.addTrade(e.Trade, t, s.cfg.history)
+			}
+		case feed.KindBook:
+			if e.Book == nil {
+				continue
+			}
+			if ps := s.byV2[cmp.Or(e.Book.Pair, e.Pair)]; ps != nil {
+				// A recorded book was cut to its subscription's depth: keep that depth (the
+				// message's own on v1, the smallest that holds a v2 snapshot), as applyBook does.
+				switch u := e.Book; {
+				case u.Depth > 0:
+					ps.book.Depth = u.Depth
+				case u.Snapshot:
+					n := max(len(u.Bids), len(u.Asks))
+					ps.book.Depth = bookDepths[len(bookDepths)-1]
+					for _, d := range bookDepths {
+						if d >= n {
+							ps.book.Depth = d
+							break
+						}
+					}
+				}
+				ps.applyBook(e.Book, t) //nolint:errcheck // a book the source got wrong only leaves REST Depth stale
+			}
+		}
+	}
+	clear(evs)
 }
 
 // sendRawCatchUp sends a new book subscriber its stream's recorded snapshot and the updates

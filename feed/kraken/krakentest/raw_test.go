@@ -181,3 +181,28 @@ func TestRawReplayOfATape(t *testing.T) {
 		}
 	}
 }
+
+// TestRawReplayFeedsREST: the recording's trades reach REST Trades and Ticker too (read
+// through the normaliser), at the v1 text's precision.
+func TestRawReplayFeedsREST(t *testing.T) {
+	rec, err := krakentest.LoadRawRecording(context.Background(), "testdata/cryptofeed-KRAKEN.ws.48.0.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, request := recordedFrames(t, "testdata/cryptofeed-KRAKEN.ws.48.0.jsonl")
+	srv := newServer(t, krakentest.WithRawRecording(rec, false), krakentest.WithSpeed(1000))
+	c := dial(t, srv, srv.URLv1())
+	c.read()
+	c.send(request)
+	for n := 0; n < len(want); {
+		if c.readData()[0] == '[' {
+			n++
+		}
+	}
+	if body := get(t, srv.URL()+"/0/public/Trades?pair=XMRUSD"); !bytes.Contains([]byte(body), []byte(`["354.11000000","0.89594024",1618678142.557535,"s","l","",`)) {
+		t.Errorf("REST Trades XMRUSD: %s", body)
+	}
+	if body := get(t, srv.URL()+"/0/public/Ticker?pair=XMR/USD"); !bytes.Contains([]byte(body), []byte(`"XMR/USD":{`)) {
+		t.Errorf("REST Ticker XMR/USD: %s", body)
+	}
+}
