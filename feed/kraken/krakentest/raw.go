@@ -392,7 +392,8 @@ func (r *RawRecording) Pairs(table []feed.PairInfo) []feed.PairInfo {
 // starts when the first subscription arrives, so a client that connects and subscribes gets
 // the recording from its first frame; a book subscriber that joins later is first sent the
 // recorded snapshot and the updates since, verbatim. Pairs the table lacks are added
-// (RawRecording.Pairs).
+// (RawRecording.Pairs). The REST endpoints answer from the recording's trades and books,
+// read through kraken.Normalizer like every replay.
 func WithRawRecording(r *RawRecording, loop bool) Option {
 	return func(c *config) { c.raw, c.loop = r, loop }
 }
