@@ -229,11 +229,13 @@ type identity struct {
 	EquityInterval string            `json:"equity_interval"`
 	Sim            config.Sim        `json:"sim"`
 	Data           []report.DataFile `json:"data"`
+	// Normalizer: the events made of the same data change with the connection rules.
+	Normalizer int `json:"normalizer"`
 }
 
 func sweepIdentity(c *config.Config, inst *config.Strategy, files []report.DataFile, version string) string {
 	id := identity{Version: version, Type: inst.Type, Pairs: inst.Pairs, Currency: inst.AccountCurrency,
-		Seed: c.Seed, EquityInterval: c.EquityInterval.String(), Sim: c.Sim, Data: files}
+		Seed: c.Seed, EquityInterval: c.EquityInterval.String(), Sim: c.Sim, Data: files, Normalizer: kraken.NormalizerVersion}
 	for _, b := range inst.Balances {
 		id.Balances = append(id.Balances, b.Asset+"="+b.Amount.String())
 	}

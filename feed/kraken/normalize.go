@@ -22,6 +22,13 @@ var (
 	errChecksumAgain = errors.New("kraken: book checksum mismatch again soon after a resubscribe")
 )
 
+// NormalizerVersion changes whenever the connection rules change what events the same frames
+// give: results stored from a replay (a sweep's trials) are keyed by it.
+//
+// 2: one normaliser for the client and every replay; the whole first trade snapshot is
+// history.
+const NormalizerVersion = 2
+
 // Frame is one WebSocket message as received: the unit a Normalizer reads and a recording
 // (feed/tape) stores.
 type Frame struct {
