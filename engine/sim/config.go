@@ -118,6 +118,12 @@ type Config struct {
 	// StrictLot rejects quantities with more decimals than the pair's lot_decimals with
 	// "EGeneral:Invalid arguments:volume" instead of truncating them.
 	StrictLot bool
+	// MarginRates sets the margin fee, in percent of the amount lent, charged on opening a
+	// margin position and every 4 hours it stays open, by the asset Kraken lends (quote for
+	// a long, base for a short). Assets not named use Kraken's published rate where known
+	// (USD 0.025%, BTC 0.01%) and DefaultMarginRatePct otherwise. Only looked up, never
+	// ranged over.
+	MarginRates map[string]decimal.Decimal
 	// Log receives debug logs about bad input; nil means zap.NewNop().
 	Log *zap.Logger
 }

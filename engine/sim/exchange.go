@@ -20,6 +20,7 @@ type ReportKind uint8
 const (
 	ReportFill   ReportKind = iota + 1 // Report.Fill
 	ReportUpdate                       // Report.Update
+	ReportMargin                       // Report.Margin: rollover fee, margin call, liquidation
 )
 
 // Report is one thing that happened to the account: a fill or an order update. Reports come
@@ -29,6 +30,7 @@ type Report struct {
 	Kind   ReportKind
 	Fill   strategy.Fill
 	Update strategy.OrderUpdate
+	Margin MarginEvent
 }
 
 // Reasons reported in OrderUpdate.Reason for changes that are not Kraken errors.
@@ -99,6 +101,8 @@ type Exchange struct {
 
 	vol    []volFill       // RollingFeeVolume: fills of the last 30 days, in time order
 	volSum decimal.Decimal // their volume, in the fee volume currency
+
+	margin marginState // spot margin: calls, liquidations (margin.go)
 }
 
 // volFill is one fill's contribution to the rolling 30-day fee volume.
@@ -158,6 +162,7 @@ type order struct {
 
 	req    *strategy.Order // the order as submitted, when its prices are relative (resolved on arrival)
 	parked bool            // reached the exchange, waiting for its StartTime
+	liq    bool            // placed by the exchange to liquidate a margin position
 }
 
 const pctScale = 6
@@ -313,6 +318,11 @@ func (e *Exchange) Submit(now time.Time, seq uint64, o strategy.Order) (strategy
 	}
 	if err := e.admit(m, &o); err != nil {
 		return "", err
+	}
+	if o.Leverage > 0 {
+		if err := e.marginAdmit(m, &o, nil); err != nil {
+			return "", err
+		}
 	}
 	id := e.newID()
 	o.ID = id
@@ -471,6 +481,9 @@ func (e *Exchange) Advance(now time.Time) []Report {
 	e.runTimers(e.now)
 	e.placeSpawned()
 	e.at = e.now
+	if e.margin.open {
+		e.marginTime(e.now)
+	}
 	e.expire(e.now)
 	return e.reports
 }
@@ -498,6 +511,9 @@ func (e *Exchange) OnEvent(ev *feed.Event) []Report {
 		e.runTimers(e.now) // requests, scheduled starts and the dead man's switch, in time order
 	}
 	e.at = e.now
+	if e.margin.open {
+		e.marginTime(e.now) // rollover fees due by now, before the event moves prices
+	}
 	switch ev.Kind {
 	case feed.KindTrade:
 		p := ev.Trade.Pair
@@ -648,7 +664,8 @@ func (e *Exchange) Check() error {
 		if _, _, ok := e.led.Reservation(id); !ok {
 			return fmt.Errorf("sim: live order %s holds no reservation", id)
 		}
-		sized := !(o.o.QuoteQty.Sign() > 0 && o.o.Qty.IsZero()) // viqc: sized on arrival
+		// viqc and a whole-position settle are sized on arrival
+		sized := !((o.o.QuoteQty.Sign() > 0 || o.o.Type == strategy.SettlePosition) && o.o.Qty.IsZero())
 		if o.filled.Sign() < 0 || (sized && o.filled.Cmp(o.o.Qty) >= 0) {
 			return fmt.Errorf("sim: live order %s filled %s of %s", id, o.filled, o.o.Qty)
 		}

@@ -27,6 +27,9 @@ import (
 // the quantity (at lot_decimals), never less than one unit of the fee currency's precision
 // (see Fee).
 func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liquidity, prov strategy.Provenance) decimal.Decimal {
+	if o.o.Leverage > 0 {
+		return e.fillMargin(o, price, qty, liq, prov)
+	}
 	m := o.m
 	e.feeTiers(e.at)
 	pct := m.taker
@@ -80,6 +83,18 @@ func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liqui
 		e.finish(o, strategy.StatusCanceled, reasonFundsFill)
 		return decimal.Zero
 	}
+	cut := ""
+	if short {
+		cut = reasonFundsFill
+	}
+	return e.booked(o, price, qty, cost, f, feeAsset, liq, prov, cut)
+}
+
+// booked records a fill the ledger has booked: the order's totals, the fill report, the
+// rolling volume, and the order's end (closed when filled; cancelled with cut when the rest
+// cannot fill) or its smaller reservation and an update.
+func (e *Exchange) booked(o *order, price, qty, cost, f decimal.Decimal, feeAsset string, liq strategy.Liquidity, prov strategy.Provenance, cut string) decimal.Decimal {
+	m := o.m
 	o.filled = o.filled.Add(qty)
 	o.cost = o.cost.Add(cost)
 	o.fees = o.fees.Add(f)
@@ -94,8 +109,8 @@ func (e *Exchange) fill(o *order, price, qty decimal.Decimal, liq strategy.Liqui
 		e.finish(o, strategy.StatusClosed, "")
 		return qty
 	}
-	if short {
-		e.finish(o, strategy.StatusCanceled, reasonFundsFill)
+	if cut != "" {
+		e.finish(o, strategy.StatusCanceled, cut)
 		return qty
 	}
 	_, need := e.required(o, rem)
@@ -155,6 +170,7 @@ func (e *Exchange) placeSpawned() {
 			Pair: parent.o.Pair, Side: parent.o.Side.Opposite(), Type: c.Type,
 			Qty: parent.filled, Price: c.Price, Price2: c.Price2, Offset: c.Offset, UserRef: parent.o.UserRef,
 			FeeInBase: parent.o.FeeInBase, FeeInQuote: parent.o.FeeInQuote, STP: parent.o.STP,
+			Leverage: parent.o.Leverage, // a margin order's close trades on margin too: it closes the position
 		}
 		id := e.newID()
 		so.ID = id
@@ -162,6 +178,9 @@ func (e *Exchange) placeSpawned() {
 		err := e.validate(o.m, &o.o, e.now)
 		if err == nil {
 			err = e.admit(o.m, &o.o)
+		}
+		if err == nil && o.o.Leverage > 0 {
+			err = e.marginAdmit(o.m, &o.o, nil)
 		}
 		if err == nil {
 			o.o.ID = id

@@ -95,6 +95,11 @@ func (e *Exchange) arrive(o *order) {
 	o.status = strategy.StatusOpen
 	e.prio++
 	o.prio = e.prio
+	if o.o.Type == strategy.SettlePosition {
+		e.emit(o, "")
+		e.settle(o)
+		return
+	}
 	if o.o.QuoteQty.Sign() > 0 {
 		// viqc: sized before it is reported open, so its updates always carry a quantity.
 		e.startTaking(o)
@@ -456,6 +461,9 @@ func (e *Exchange) onTrade(pair feed.Pair, t *feed.Trade) {
 	}
 	if len(e.trig) > 0 {
 		e.fire(m)
+	}
+	if e.margin.open {
+		e.marginRisk() // the new price may call or liquidate the account's margin positions
 	}
 }
 

@@ -96,6 +96,8 @@ func (e *Exchange) Restore(r Resume) error {
 	if e.evn != 0 || len(e.orders) != 0 || e.nids != 0 || len(e.sched) != 0 {
 		return errors.New("sim: restore: the exchange is already in use")
 	}
+	// A resumed ledger may hold margin positions: their rollovers and risk are watched.
+	e.margin.open = len(e.led.MarginPositions()) > 0
 	seen := make(map[strategy.OrderID]bool, len(r.Orders))
 	for i := range r.Orders {
 		ro := &r.Orders[i]

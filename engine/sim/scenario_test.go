@@ -287,6 +287,28 @@ func (s *scenario) do(f []string) error {
 				pi.Status = feed.PairStatus(v)
 			case "nofees":
 				pi.Taker, pi.Maker = nil, nil
+			case "levbuy", "levsell":
+				var levels []int
+				for _, x := range strings.Split(v, ",") {
+					n, err := strconv.Atoi(x)
+					if err != nil {
+						return err
+					}
+					levels = append(levels, n)
+				}
+				if k == "levbuy" {
+					pi.LeverageBuy = levels
+				} else {
+					pi.LeverageSell = levels
+				}
+			case "margincall":
+				pi.MarginCall = dd(v)
+			case "marginstop":
+				pi.MarginStop = dd(v)
+			case "longlimit":
+				pi.LongPositionLimit = dd(v)
+			case "shortlimit":
+				pi.ShortPositionLimit = dd(v)
 			default:
 				return fmt.Errorf("pair: unknown key %q", k)
 			}
@@ -335,6 +357,12 @@ func (s *scenario) do(f []string) error {
 				s.cfg.MarketProtectionPct = dd(v)
 			case "pslip":
 				s.cfg.PessimisticSlippageBps = dd(v)
+			case "marginrate":
+				asset, pct, _ := strings.Cut(v, ":")
+				if s.cfg.MarginRates == nil {
+					s.cfg.MarginRates = map[string]decimal.Decimal{}
+				}
+				s.cfg.MarginRates[asset] = dd(pct)
 			default:
 				return fmt.Errorf("config: unknown key %q", k)
 			}
@@ -529,6 +557,8 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 			o.FeeInQuote = true
 		case "closepct":
 			closePct = true
+		case "reduceonly":
+			o.ReduceOnly = true
 		default:
 			return fmt.Errorf("submit: unknown word %q", rest[i])
 		}
@@ -572,6 +602,8 @@ func (s *scenario) submit(pos []string, kv map[string]string) error {
 			}
 		case "quote":
 			o.QuoteQty = dd(v)
+		case "lev":
+			o.Leverage, _ = strconv.Atoi(v)
 		case "spec":
 			o.PriceSpec = v
 		case "spec2":
@@ -614,12 +646,31 @@ func (s *scenario) name(id strategy.OrderID) string {
 
 func (s *scenario) print(reports []Report) {
 	for i := range reports {
-		if reports[i].Kind == ReportFill {
+		switch reports[i].Kind {
+		case ReportFill:
 			s.printFill(&reports[i].Fill)
-		} else {
+		case ReportMargin:
+			s.printMargin(&reports[i].Margin)
+		default:
 			s.printUpdate(&reports[i].Update)
 		}
 	}
+}
+
+func (s *scenario) printMargin(m *MarginEvent) {
+	fmt.Fprintf(s.out, "  margin %s", m.Kind)
+	if m.Pair != "" {
+		fmt.Fprintf(s.out, " %s %s %s", m.Pair, m.Side, m.Qty)
+	}
+	if m.Kind == MarginRollover {
+		fmt.Fprintf(s.out, " fee %s", m.Amount)
+	} else {
+		fmt.Fprintf(s.out, " level=%s%% equity=%s used=%s", m.Level.StringFixed(2), m.Equity.StringFixed(5), m.UsedMargin.StringFixed(5))
+	}
+	if m.Order != "" {
+		fmt.Fprintf(s.out, " order=%s", s.name(m.Order))
+	}
+	fmt.Fprintf(s.out, " t=%s\n", m.Time.Sub(t0))
 }
 
 func (s *scenario) printFill(f *strategy.Fill) {
@@ -666,6 +717,13 @@ func (s *scenario) show() {
 	}
 	for _, p := range s.ex.Ledger().Positions() {
 		fmt.Fprintf(s.out, "  position %s qty=%s avg=%s realised=%s unrealised=%s\n", p.Pair, p.Qty, p.AvgEntry, p.RealizedPnL, p.UnrealizedPnL)
+		if m := p.Margin; m.Open() {
+			fmt.Fprintf(s.out, "  margin position %s %s qty=%s cost=%s avg=%s lev=%d used=%s unrealised=%s fees=%s opening=%s rollover=%s next=%s\n",
+				p.Pair, m.Side, m.Qty, m.Cost, m.AvgPrice.StringFixed(5), m.Leverage, m.UsedMargin.StringFixed(5), m.UnrealizedPnL, m.TradeFees, m.OpenFees, m.Rollover, m.NextRollover.Sub(t0))
+		}
+	}
+	if a, err := s.ex.MarginAccount(); err == nil && a.Positions > 0 {
+		fmt.Fprintf(s.out, "  margin account equity=%s used=%s free=%s level=%s%%\n", a.Equity.StringFixed(5), a.UsedMargin.StringFixed(5), a.FreeMargin.StringFixed(5), a.Level.StringFixed(2))
 	}
 	for _, o := range s.ex.OpenOrders("") {
 		u, _ := s.ex.Order(o.ID)

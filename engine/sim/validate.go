@@ -190,6 +190,10 @@ func (e *Exchange) buyPrice(o *order) decimal.Decimal {
 // fee in quote.
 func (e *Exchange) required(o *order, qty decimal.Decimal) (string, decimal.Decimal) {
 	m := o.m
+	if o.o.Leverage > 0 {
+		// A margin order holds no balance: it is checked against free margin (margin.go).
+		return m.info.Quote, decimal.Zero
+	}
 	if o.o.QuoteQty.Sign() > 0 {
 		// viqc: the quote amount not yet spent, plus the taker fee on it (qty is only a
 		// bound for such an order).
