@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,8 +96,9 @@ func fillRows(rows [][]string) []string {
 // A recording made by "papertrade live" through a feed that drops every connection holds
 // Kraken's trade snapshot re-sent after each reconnect. Every replay path goes through the
 // one normaliser, so each replays exactly the recording's unique trades: backtest --data (to
-// the fills the live session journaled), the in-memory events sweeps run on, export, and the
-// look-alike's recording replay (serve --data).
+// the fills the live session journaled), the in-memory events sweeps run on (and a sweep
+// trial of the live parameters to the backtest's result), export, and the look-alike's
+// recording replay (serve --data).
 func TestReplayOfARecordingWithDrops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: a 6 s live session")
@@ -218,6 +220,59 @@ func TestReplayOfARecordingWithDrops(t *testing.T) {
 		if len(sweepTrades[p]) != len(ids) {
 			t.Fatalf("sweep events: %d %s trades, want %d", len(sweepTrades[p]), p, len(ids))
 		}
+	}
+
+	// sweep: a one-trial grid of grid-btc's own parameters gives the backtest's result.
+	if err := os.MkdirAll(filepath.Join(dir, "sweep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sweepCfg := writeConfig(t, filepath.Join(dir, "sweep"), liveConfig+`sweep:
+  strategy: grid-btc
+  metric: return
+  params:
+    levels: [3]
+    spacing: [5]
+  parallel: 1
+`)
+	code, sout, serr := runCLI(t, "sweep", "-c", sweepCfg, "--data", tapePath, "--out", filepath.Join(dir, "sweep-out"), "--log-level", "warn")
+	if code != 0 {
+		t.Fatalf("sweep: exit %d\n%s\n%s", code, sout, serr)
+	}
+	f, err = os.Open(filepath.Join(dir, "sweep-out", "sweep.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err = csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("sweep.csv: %d rows, %v", len(rows), err)
+	}
+	trial := map[string]string{}
+	for i, h := range rows[0] {
+		trial[h] = rows[1][i]
+	}
+	var sum struct {
+		Strategies []struct {
+			Name        string `json:"name"`
+			Fees        string `json:"fees"`
+			FinalEquity string `json:"final_equity"`
+		} `json:"strategies"`
+	}
+	b, err := os.ReadFile(filepath.Join(res, "summary.json"))
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	found := false
+	for _, st := range sum.Strategies {
+		if st.Name == "grid-btc" {
+			found = true
+			if st.Fees != trial["fees"] || st.FinalEquity != trial["final_equity"] || st.Fees == "" {
+				t.Errorf("sweep trial: fees %s, final equity %s; backtest --data: %s, %s", trial["fees"], trial["final_equity"], st.Fees, st.FinalEquity)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("summary.json has no grid-btc: %s", b)
 	}
 
 	// export: one row per unique trade.
