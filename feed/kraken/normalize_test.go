@@ -357,3 +357,56 @@ func (m *runtimeMem) read() {
 	runtime.ReadMemStats(&s)
 	m.mallocs = s.Mallocs
 }
+
+// v1 has no trade ids: a reconnect is reported as a window in which trades may be missing,
+// before each pair's first trade on the new connection, in a replay of an unknown set-up too.
+func TestNormalizerV1ReconnectWindow(t *testing.T) {
+	v1 := func(conn uint32, ns int64) Frame {
+		return Frame{Recv: time.Unix(0, ns).UTC(), API: feed.APIV1, Conn: conn,
+			Raw: []byte(`[0,[["5541.20000","0.15850568","1534614057.321597","s","l",""]],"trade","XBT/USD"]`)}
+	}
+	for _, cfg := range []NormalizerConfig{{}, {API: feed.APIV1, Pairs: []feed.Pair{"BTC/USD"}, Channels: []string{"trade"}}} {
+		n := NewNormalizer(cfg)
+		var evs []feed.Event
+		for _, f := range []Frame{v1(1, 10), v1(1, 20), v1(2, 30), v1(2, 40)} {
+			evs = n.Frame(f, evs)
+		}
+		var got []string
+		for _, e := range evs {
+			if e.Kind == feed.KindGap {
+				got = append(got, fmt.Sprintf("gap %d-%d conn %d", e.Gap.From.UnixNano(), e.Gap.To.UnixNano(), e.Conn))
+			} else {
+				got = append(got, fmt.Sprintf("%s conn %d", e.Kind, e.Conn))
+			}
+		}
+		if g, w := strings.Join(got, ", "), "trade conn 1, trade conn 1, gap 20-30 conn 2, trade conn 2, trade conn 2"; g != w {
+			t.Errorf("api %v: %s\nwant %s", cfg.API, g, w)
+		}
+	}
+}
+
+// The proxy's restart notice ends the connection (kraken.Client hangs up; a replay ignores
+// the rest of that connection) unless the frames were captured by another client.
+func TestNormalizerProxyRestart(t *testing.T) {
+	for _, captured := range []bool{false, true} {
+		n := NewNormalizer(NormalizerConfig{Captured: captured})
+		var evs []feed.Event
+		var errs int
+		for _, f := range []Frame{frameAt(1, 1, v2Trade(11, false)), frameAt(1, 2, string(proxyRestart)), frameAt(1, 3, v2Trade(12, false)), frameAt(2, 4, v2Trade(13, false))} {
+			var err error
+			if evs, err = n.DecodeFrame(f, evs); err != nil {
+				errs++
+			}
+			if (n.Hangup() != nil) != (!captured && f.Recv.UnixNano() == 2) {
+				t.Errorf("captured %v, frame %d: hangup %v", captured, f.Recv.UnixNano(), n.Hangup())
+			}
+		}
+		want := "trade 11 conn 1, gap 12-12 missing 1, trade 13 conn 2" // 12 was never read
+		if captured {
+			want = "trade 11 conn 1, trade 12 conn 1, trade 13 conn 2"
+		}
+		if g := summary(evs); g != want || errs != 1 {
+			t.Errorf("captured %v: %s (%d errors)\nwant %s (1 error)", captured, g, errs, want)
+		}
+	}
+}
