@@ -1,7 +1,8 @@
 // Package tape records raw market-data frames and replays them: the Writer stores every
 // WebSocket frame as it arrived, with its receive time, and the Reader streams frames back in
-// receive order, or decodes them into feed.Events through the same decoder a live feed uses
-// (Events, Source). Because the raw frames are kept, a decoder fix applies to old recordings.
+// receive order, or turns them into feed.Events through the same normaliser a live feed uses
+// (Events, Source). Because the raw frames are kept, a decoder or connection-rule fix applies
+// to old recordings.
 //
 // # Format, version 1
 //
@@ -88,8 +89,10 @@
 // deterministic. Lines are split and their envelopes scanned by hand, without reflection or
 // per-frame allocation; a frame's Raw is valid until the iteration moves on.
 //
-// Events and Source run each frame through a Decoder (kraken.Decoder in practice, which
-// tells v1 from v2 by the frame itself) and filter the events by receive time, pair and kind.
+// Events and Source run each frame, with its connection number, through a Decoder
+// (kraken.Normalizer in practice: the live client's connection rules — trades re-sent after
+// a reconnect delivered once, gaps, verified books — over frames told v1 from v2 by their
+// shape) and filter the events by receive time, pair and kind.
 // A frame the decoder rejects is counted and reported as a warning, never fatal: one bad
 // frame must not end a replay. Source is the feed.Source a backtest runs: batches of up to
 // BatchSize events, each a slice the receiver owns and may hand back to be refilled
