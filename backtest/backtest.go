@@ -100,7 +100,7 @@ func Instances(c *config.Config, reg *strategy.Registry, models []sim.FillModel,
 	for i := range c.Strategies {
 		s := &c.Strategies[i]
 		for _, m := range models {
-			in, err := c.NewInstance(s, reg, log)
+			in, err := NewInstance(c, s, reg, log)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -36,13 +36,14 @@ var importRules = []struct {
 	{"engine/metrics", []string{"feed", "=strategy", "engine/record"}},
 	{"engine/dashboard", []string{"feed", "=strategy", "engine/record", "engine/ledger"}},
 	{"engine/journal", []string{"feed", "=strategy", "engine/record", "engine/ledger", "engine/sim"}},
+	// engine/config is plain data (the YAML file); engine/session the parts of a live session
+	// that do not run the engine (the tapped live source, the tape source, fill parity).
+	// What builds engine instances from a config and runs them (backtest.NewInstance,
+	// backtest.ReplaySession, the live node) sits above the engine, at backtest's level.
+	{"engine/config", []string{"feed", "=strategy", "engine/record", "engine/ledger", "engine/sim"}},
+	{"engine/session", []string{"feed", "=strategy", "engine/record", "engine/ledger", "engine/sim", "engine/journal"}},
 	// The engine runs strategies through the contract only: no indicator, no sample.
 	{"=engine", []string{"feed", "=strategy", "engine/record", "engine/ledger", "engine/sim"}},
-	// engine/config (config → engine.Instance) and engine/session (tape or live feed →
-	// engine.Run) assemble runs: they sit above the engine, beside backtest — DESIGN's "live
-	// node" — so they may import it, and nothing below may import them.
-	{"engine/config", []string{"feed", "=strategy", "=engine", "engine/record", "engine/ledger", "engine/sim"}},
-	{"engine/session", []string{"feed", "=strategy", "=engine", "engine/record", "engine/ledger", "engine/sim", "engine/journal"}},
 	{"backtest", []string{"feed", "strategy", "engine", "backtest"}},
 	{"cmd", []string{"feed", "strategy", "engine", "backtest", "cmd"}},
 }
@@ -133,7 +134,13 @@ func TestImportRules(t *testing.T) {
 		{"engine", "strategy/indicator", false},
 		{"engine", "feed/candle", true},
 		{"engine/journal", "engine", false},
-		{"engine/session", "engine", true},
+		{"engine/session", "engine", false},
+		{"engine/config", "engine", false},
+		{"engine/session", "engine/journal", true},
+		{"backtest", "engine/session", true},
+		{"backtest", "engine/config", true},
+		{"feed/feedtest", "feed/kraken", true},
+		{"feed/feedtest", "strategy", false},
 		{"strategy/builtin/grid", "strategy", true},
 		{"strategy/builtin/grid", "engine", false},
 		{"strategy/builtin/grid", "strategy/strategytest", false},

@@ -91,7 +91,7 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64) error {
 	if err != nil {
 		return err
 	}
-	rep, err := session.Replay(ctx, session.ReplayInput{Session: s, Instances: ins, EquityInterval: c.EquityInterval, Pairs: pairs, Log: log})
+	rep, err := backtest.ReplaySession(ctx, backtest.SessionReplay{Session: s, Instances: ins, EquityInterval: c.EquityInterval, Pairs: pairs, Log: log})
 	if err != nil {
 		return err
 	}

@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"go.uber.org/zap"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/engine/sim"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
@@ -102,7 +101,7 @@ type Strategy struct {
 	Params strategy.Params // as written; defaults are applied by the strategy
 	Pairs  []feed.Pair
 	// Balances are the starting balances, in the order written; none is negative.
-	Balances []engine.Deposit
+	Balances []record.Deposit
 	// AccountCurrency values equity (default: the first pair's quote).
 	AccountCurrency string
 	// Line is where the instance is defined in the file, for messages.
@@ -259,52 +258,6 @@ func (c *Config) SimConfig(name string) sim.Config {
 		BookDepth:        s.BookDepth,
 		StrictLot:        s.StrictLot,
 	}
-}
-
-// Instances builds a fresh engine instance for every strategy in the file, in order, under
-// Sim.Model (callers that run the PnL band use NewInstance per model). log is the parent
-// logger of the instances (nil: zap.NewNop()).
-func (c *Config) Instances(reg *strategy.Registry, log *zap.Logger) ([]engine.Instance, error) {
-	out := make([]engine.Instance, 0, len(c.Strategies))
-	for i := range c.Strategies {
-		in, err := c.NewInstance(&c.Strategies[i], reg, log)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, nil
-}
-
-// NewInstance builds one engine instance for s — a new strategy from reg with s.Params, the
-// pairs, balances and account currency, and SimConfig(s.Name) — named s.Name. Callers may
-// change the returned instance's Name and Sim (a sweep or the PnL band does) before running
-// it; s may be a modified copy of one of c.Strategies.
-func (c *Config) NewInstance(s *Strategy, reg *strategy.Registry, log *zap.Logger) (engine.Instance, error) {
-	if log == nil {
-		log = zap.NewNop()
-	}
-	ilog := log.Named(s.Name)
-	st, err := reg.New(s.Type, s.Params, ilog)
-	if err != nil {
-		return engine.Instance{}, fmt.Errorf("config: instance %s: %w", s.Name, err)
-	}
-	var deps []engine.Deposit
-	for _, d := range s.Balances {
-		if d.Amount.Sign() > 0 {
-			deps = append(deps, d)
-		}
-	}
-	return engine.Instance{
-		Name:            s.Name,
-		Type:            s.Type,
-		Strategy:        st,
-		Pairs:           slices.Clone(s.Pairs),
-		Balances:        deps,
-		AccountCurrency: s.AccountCurrency,
-		Sim:             c.SimConfig(s.Name),
-		Log:             ilog,
-	}, nil
 }
 
 // SeedFor derives an instance's simulator seed from the run seed and the instance's name

@@ -10,6 +10,8 @@ import (
 	"github.com/shopspring/decimal"
 	"go.uber.org/zap"
 
+	"github.com/papertrade/papertrade/backtest"
+	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/config"
 	"github.com/papertrade/papertrade/engine/sim"
 	"github.com/papertrade/papertrade/feed"
@@ -48,6 +50,21 @@ func testRegistry() *strategy.Registry {
 	}, crossParams{}, "test crossover")
 	r.Register("hold", func(strategy.Params, *zap.Logger) (strategy.Strategy, error) { return nopStrategy{}, nil }, nil, "test hold")
 	return r
+}
+
+// instances builds every strategy of c once, under c's Sim.Model. The builder is
+// backtest.NewInstance (config is plain data below the engine); this package's tests use it
+// to check that what Parse accepts builds.
+func instances(c *config.Config, reg *strategy.Registry) ([]engine.Instance, error) {
+	var out []engine.Instance
+	for i := range c.Strategies {
+		in, err := backtest.NewInstance(c, &c.Strategies[i], reg, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, nil
 }
 
 const good = `seed: 7
@@ -167,7 +184,7 @@ func TestInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ins, err := c.Instances(testRegistry(), nil)
+	ins, err := instances(c, testRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +199,7 @@ func TestInstances(t *testing.T) {
 		t.Error("instances share a seed")
 	}
 	// A fresh strategy every call.
-	again, _ := c.Instances(testRegistry(), nil)
+	again, _ := instances(c, testRegistry())
 	if &again[0].Strategy == &ins[0].Strategy {
 		t.Error("strategy reused")
 	}

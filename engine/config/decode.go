@@ -14,7 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/engine/sim"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/strategy"
@@ -759,7 +759,7 @@ func (d *decoder) strategy(n *yaml.Node, path string) (Strategy, bool) {
 			if amt.Sign() > 0 {
 				funded = true
 			}
-			s.Balances = append(s.Balances, engine.Deposit{Asset: asset, Amount: amt})
+			s.Balances = append(s.Balances, record.Deposit{Asset: asset, Amount: amt})
 			balKeys = append(balKeys, k)
 		}
 		if !funded && len(d.errs) == before {

@@ -14,9 +14,10 @@
 // ("strategies[1].balances.USD"). Numbers that become money (balances, fees, slippage) are
 // read from the YAML text as decimals, never through float64.
 //
-// A loaded Config is plain data: it holds no strategy instances and no registry. Instances
-// builds fresh engine instances from it each time it is called (a sweep builds thousands),
-// so one Config can configure any number of runs.
+// A loaded Config is plain data: it holds no strategy instances and no registry, and it does
+// not import the engine (DESIGN's arrows: engine/* never imports engine). backtest.Instances
+// and backtest.NewInstance build fresh engine instances from it each time they are called (a
+// sweep builds thousands), so one Config can configure any number of runs.
 //
 // # Determinism
 //

@@ -7,8 +7,8 @@ import (
 	"github.com/papertrade/papertrade/feed/kraken"
 )
 
-// Loading a config checks it against the registry and the pair table, then builds fresh
-// engine instances from it.
+// Loading a config checks it against the registry and the pair table; backtest.NewInstance
+// then builds fresh engine instances from it.
 func ExampleParse() {
 	const run = `
 seed: 1
@@ -25,7 +25,7 @@ strategies:
 		fmt.Println(err)
 		return
 	}
-	ins, err := c.Instances(testRegistry(), nil)
+	ins, err := instances(c, testRegistry())
 	if err != nil {
 		fmt.Println(err)
 		return

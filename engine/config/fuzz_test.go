@@ -26,7 +26,7 @@ func FuzzParse(f *testing.F) {
 		if len(c.Strategies) == 0 {
 			t.Fatal("accepted a config without strategies")
 		}
-		if _, err := c.Instances(reg, nil); err != nil {
+		if _, err := instances(c, reg); err != nil {
 			t.Fatalf("accepted config does not build: %v", err)
 		}
 	})

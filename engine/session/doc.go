@@ -11,7 +11,7 @@
 // frame, decoded once, with the events the client's normaliser made of it; the events go to
 // the engine and the frame to the tape. The client keeps managing the connection (dialling,
 // backoff, pings, resubscribing after a checksum mismatch when the normaliser asks). A replay
-// (TapeSource, Replay) runs a Normalizer of the same configuration over the recorded frames.
+// (TapeSource, run by backtest.ReplaySession) runs a Normalizer of the same configuration over the recorded frames.
 // Receive times are kept to the nanosecond in UTC on both sides, so even events that carry
 // no exchange time are equal.
 //
@@ -23,7 +23,14 @@
 //
 // # Replay parity
 //
-// Replay starts every instance from the state the session started from (stored in the
-// journal's session row), replays the session's own recording in backtest mode, and
-// CompareFills reports the fills compared and the first divergence.
+// backtest.ReplaySession starts every instance from the state the session started from
+// (stored in the journal's session row), replays the session's own recording (FindTape) in
+// backtest mode, and CompareFills reports the fills compared and the first divergence.
+//
+// # Place in the layers
+//
+// This package does not import the engine (DESIGN's arrows: engine/* never imports engine):
+// Live is a feed.Source, TapeSource another, CompareFills reads records. What runs the engine
+// sits above it: the session replay in backtest, and the live node (config in, Run(ctx) out)
+// beside it at backtest's level.
 package session

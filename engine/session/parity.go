@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/papertrade/papertrade/engine"
+	"github.com/papertrade/papertrade/engine/record"
 )
 
 // Parity compares the fills a live session journaled with the fills its replay produced.
@@ -51,7 +51,7 @@ func (p *Parity) OK() bool {
 
 // FillKey renders what must be equal between a fill and its replay: the event that caused it,
 // its time, order, pair, side, quantity, price, fee, liquidity and provenance.
-func FillKey(r *engine.Record) string {
+func FillKey(r *record.Record) string {
 	f := &r.Fill
 	return fmt.Sprintf("seq=%d t=%d %s %s %s %s@%s fee=%s %s %s %s %v %v q=%s %q", r.Seq, r.Time.UnixNano(), f.OrderID, f.Pair, f.Side,
 		f.Qty, f.Price, f.Fee, f.FeeAsset, f.Liquidity, f.Provenance.Model, f.Provenance.TradeIDs, f.Provenance.Levels,
@@ -61,12 +61,12 @@ func FillKey(r *engine.Record) string {
 // CompareFills compares journaled and replayed records, instance by instance in the order of
 // names. In a crashed session a replay or journal that stops early is not a divergence; a
 // different fill always is.
-func CompareFills(session int64, crashed bool, names []string, journal, replay []engine.Record) *Parity {
+func CompareFills(session int64, crashed bool, names []string, journal, replay []record.Record) *Parity {
 	p := &Parity{Session: session, Crashed: crashed}
-	fills := func(recs []engine.Record, name string) []string {
+	fills := func(recs []record.Record, name string) []string {
 		var out []string
 		for i := range recs {
-			if recs[i].Kind == engine.RecordFill && recs[i].Instance == name {
+			if recs[i].Kind == record.KindFill && recs[i].Instance == name {
 				out = append(out, FillKey(&recs[i]))
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/papertrade/papertrade/backtest"
 	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/journal"
 	"github.com/papertrade/papertrade/engine/session"
@@ -114,7 +115,7 @@ func TestLiveReplayParity(t *testing.T) {
 
 	sess := &journal.SessionInfo{ID: 1, TapeDir: dir, TapeName: "live-test",
 		Feed: journal.FeedInfo{API: "v2", Pairs: testPairs, Channels: []string{"trade", "book"}, Depth: 10}}
-	rep, err := session.Replay(context.Background(), session.ReplayInput{Session: sess, Instances: churners(), EquityInterval: time.Second})
+	rep, err := backtest.ReplaySession(context.Background(), backtest.SessionReplay{Session: sess, Instances: churners(), EquityInterval: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
