@@ -26,4 +26,5 @@ const (
 	RecordEquity = record.KindEquity
 	RecordFault  = record.KindFault
 	RecordLag    = record.KindLag
+	RecordMargin = record.KindMargin
 )

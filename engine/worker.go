@@ -330,6 +330,8 @@ func (w *worker) report(r *sim.Report) error {
 				return w.stratErr("OnFill", err)
 			}
 		}
+	case sim.ReportMargin:
+		w.record(RecordMargin, func(rec *Record) { rec.Margin = r.Margin })
 	case sim.ReportUpdate:
 		w.record(RecordOrder, func(rec *Record) { rec.Order = r.Update })
 		if w.orderer != nil {

@@ -275,6 +275,9 @@ type Fill struct {
 	Seq       uint64    // sequence number of the event that caused it
 	// Provenance says why the simulator believes this fill would have happened.
 	Provenance Provenance
+	// Leverage is the order's leverage: non-zero for a margin fill, which moves no balance
+	// but the realised PnL and fees (see MarginEvent).
+	Leverage int
 }
 
 // Provenance is the evidence behind a fill.
@@ -329,6 +332,58 @@ type MarginPosition struct {
 
 // Open reports whether there is a margin position.
 func (m MarginPosition) Open() bool { return m.Side != 0 && m.Qty.Sign() > 0 }
+
+// MarginEventKind says what a MarginEvent reports.
+type MarginEventKind uint8
+
+const (
+	MarginFill        MarginEventKind = iota + 1 // a margin fill was booked: what it did to the position and the quote balance
+	MarginRollover                               // a rollover fee was charged
+	MarginSettle                                 // a position was settled (settle-position)
+	MarginCall                                   // the margin level fell below margin_call
+	MarginLiquidation                            // a position is being liquidated (margin_stop reached)
+)
+
+var marginEventNames = [...]string{"", "fill", "rollover", "settle", "margin call", "liquidation"}
+
+// String returns the kind's name ("rollover", "margin call", ...).
+func (k MarginEventKind) String() string {
+	if int(k) < len(marginEventNames) && k != 0 {
+		return marginEventNames[k]
+	}
+	return fmt.Sprintf("margin(%d)", uint8(k))
+}
+
+// ParseMarginEventKind accepts the names String returns.
+func ParseMarginEventKind(s string) (MarginEventKind, error) {
+	for i, n := range marginEventNames {
+		if i > 0 && n == s {
+			return MarginEventKind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("strategy: unknown margin event %q", s)
+}
+
+// MarginEvent is a margin happening in a simulated account, beyond fills and order updates;
+// the journal keeps them so that a resumed account rebuilds its margin positions exactly.
+//
+//	fill         Order, Pair, Side, Qty at Price for Cost, Fee (trading) and OpenFee (margin
+//	             opening fee) in quote, Leverage, PnL realised by the part that closed
+//	rollover     Pair, Side, Qty of the position, Fee charged (quote), Time its due time
+//	settle       Order, Pair, Side of the position, Qty settled, Cost it was valued at
+//	margin call  Level, Equity, UsedMargin (account currency)
+//	liquidation  Pair, Side, Qty of the position, Order liquidating it, Level, Equity, UsedMargin
+type MarginEvent struct {
+	Kind                      MarginEventKind
+	Order                     OrderID
+	Pair                      feed.Pair
+	Side                      feed.Side
+	Qty, Price, Cost          decimal.Decimal
+	Fee, OpenFee, PnL         decimal.Decimal
+	Leverage                  int
+	Level, Equity, UsedMargin decimal.Decimal
+	Time                      time.Time
+}
 
 // MarginAccount is the account's margin summary, as Kraken's TradeBalance reports it, in the
 // account currency: Equity is the value of the balances plus the unrealised PnL of the margin

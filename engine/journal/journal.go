@@ -167,7 +167,7 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 
 func (j *Journal) migrate() error {
 	ctx := context.Background()
-	if _, err := j.db.ExecContext(ctx, schema); err != nil {
+	if _, err := j.db.ExecContext(ctx, schema+marginSchema); err != nil {
 		return fmt.Errorf("journal: %s: create tables: %w", j.path, err)
 	}
 	var v string
@@ -182,8 +182,16 @@ func (j *Journal) migrate() error {
 	case err != nil:
 		return fmt.Errorf("journal: %s: %w", j.path, err)
 	}
-	if n, err := strconv.Atoi(v); err != nil || n > SchemaVersion || n < 1 {
+	n, err := strconv.Atoi(v)
+	if err != nil || n > SchemaVersion || n < 1 {
 		return fmt.Errorf("journal: %s has schema version %q; this build reads 1 to %d", j.path, v, SchemaVersion)
+	}
+	if n < SchemaVersion {
+		// The new tables exist now (CREATE IF NOT EXISTS above): mark the upgrade, so a build
+		// that does not know them refuses the journal instead of ignoring their rows.
+		if _, err := j.db.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'schema'`, strconv.Itoa(SchemaVersion)); err != nil {
+			return fmt.Errorf("journal: %s: %w", j.path, err)
+		}
 	}
 	return nil
 }
@@ -370,7 +378,7 @@ func (j *Journal) startWriter(totals map[string]map[string]decimal.Decimal) erro
 		return fmt.Errorf("journal: %w", err)
 	}
 	w := &writer{j: j, conn: conn, stmts: map[string]*sql.Stmt{}, totals: totals, recs: map[string]int64{}}
-	for _, q := range []string{insOrder, insFill, insBalance, insEquity, insFault, insGap, updSession} {
+	for _, q := range []string{insOrder, insFill, insBalance, insEquity, insFault, insGap, updSession, insMargin} {
 		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
 			_ = conn.Close()
@@ -595,6 +603,9 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 		if err != nil {
 			return fmt.Errorf("fill: %w", err)
 		}
+		if f.Leverage > 0 {
+			break // a margin fill's balance rows come from its margin record
+		}
 		base, quote := assetsOf(j.opts.Pairs, f.Pair)
 		var dBase, dQuote decimal.Decimal
 		if f.Side == feed.Buy {
@@ -622,6 +633,10 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 				ch.asset, ch.delta.String(), t.String(), "fill", string(f.OrderID)); err != nil {
 				return fmt.Errorf("balance: %w", err)
 			}
+		}
+	case record.KindMargin:
+		if err := w.marginRecord(ctx, tx, r, rec, ns); err != nil {
+			return err
 		}
 	case record.KindEquity:
 		if _, err := w.stmt(ctx, tx, insEquity).ExecContext(ctx, j.session, rec, r.Instance, int64(r.Seq), ns, r.Equity.String()); err != nil {

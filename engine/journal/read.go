@@ -280,6 +280,13 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 	if err != nil {
 		return fail(err)
 	}
+	mrecs, err := r.marginRecords(ctx, where, args)
+	if err != nil {
+		return fail(err)
+	}
+	for _, m := range mrecs {
+		all = append(all, keyed(m))
+	}
 	// One instance's records in rec order; instances interleaved by the event that made the
 	// record, then by name: an order that does not depend on how the workers were scheduled.
 	// (An instance's records have non-decreasing seq, so this keeps each one's rec order.)
@@ -299,6 +306,7 @@ func (r *Reader) Records(ctx context.Context, session int64, instance string) ([
 	for i := range all {
 		out[i] = all[i].r
 	}
+	markMarginFills(out)
 	return out, nil
 }
 

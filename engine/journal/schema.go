@@ -1,8 +1,9 @@
 package journal
 
 // SchemaVersion is the version of the tables below, stored in meta.schema. A journal written
-// by a newer schema is refused.
-const SchemaVersion = 1
+// by a newer schema is refused. Version 2 added the margin table (margin.go); a version 1
+// journal is upgraded in place when opened (the table is created, nothing else changes).
+const SchemaVersion = 2
 
 // The rec column orders the rows of one instance in a session: it is the position of the
 // row's record in that instance's stream of records (1, 2, …; 0 for the starting deposits),

@@ -1,11 +1,13 @@
 package journal
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -353,13 +355,15 @@ func (r *Reader) rebuild(ctx context.Context, in InstanceConfig, pairs func(feed
 	if err != nil {
 		return fail(err)
 	}
-	rows, err = r.db.QueryContext(ctx, `SELECT order_id, pair, side, price, qty, cost, fee, fee_asset FROM fills WHERE instance = ? ORDER BY session, id`, in.Name)
+	var steps []step // spot fills and margin records, applied in the order they were recorded
+	rows, err = r.db.QueryContext(ctx, `SELECT session, rec, order_id, pair, side, price, qty, cost, fee, fee_asset FROM fills WHERE instance = ? ORDER BY session, id`, in.Name)
 	if err != nil {
 		return fail(err)
 	}
 	err = scanAll(rows, func(rows *sql.Rows) error {
 		var id, pair, side, price, qty, cost, fee, feeAsset string
-		if err := rows.Scan(&id, &pair, &side, &price, &qty, &cost, &fee, &feeAsset); err != nil {
+		var sess, rec int64
+		if err := rows.Scan(&sess, &rec, &id, &pair, &side, &price, &qty, &cost, &fee, &feeAsset); err != nil {
 			return err
 		}
 		var t ledger.Trade
@@ -379,8 +383,9 @@ func (r *Reader) rebuild(ctx context.Context, in InstanceConfig, pairs func(feed
 				return fmt.Errorf("fill of %s: %q: %w", id, f.s, err)
 			}
 		}
-		if err := led.Trade(t); err != nil {
-			return fmt.Errorf("fill of %s: %w", id, err)
+		if ost := orders[strategy.OrderID(id)]; ost == nil || ost.order.Leverage == 0 {
+			tc := t
+			steps = append(steps, step{session: sess, rec: rec, spot: &tc}) // margin fills replay from their margin records
 		}
 		st.Fills++
 		if ost := orders[strategy.OrderID(id)]; ost != nil {
@@ -392,6 +397,28 @@ func (r *Reader) rebuild(ctx context.Context, in InstanceConfig, pairs func(feed
 	})
 	if err != nil {
 		return fail(err)
+	}
+	ms, err := r.marginSteps(ctx, in.Name)
+	if err != nil {
+		return fail(err)
+	}
+	steps = append(steps, ms...)
+	slices.SortStableFunc(steps, func(a, b step) int {
+		if c := cmp.Compare(a.session, b.session); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.rec, b.rec)
+	})
+	for _, sp := range steps {
+		if sp.spot != nil {
+			if err := led.Trade(*sp.spot); err != nil {
+				return fail(fmt.Errorf("fill on %s: %w", sp.spot.Pair, err))
+			}
+			continue
+		}
+		if err := applyMargin(led, pairs, sp.margin); err != nil {
+			return fail(fmt.Errorf("margin %s of %s on %s: %w", sp.margin.Kind, sp.margin.Order, sp.margin.Pair, err))
+		}
 	}
 	for _, id := range order {
 		ost := orders[id]

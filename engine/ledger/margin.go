@@ -105,24 +105,24 @@ func (l *Ledger) MarginSplit(pair feed.Pair, side feed.Side, qty decimal.Decimal
 
 // MarginTrade books a margin fill: it first closes an opposite position (realising its PnL
 // in quote), then opens or adds the rest on the fill's side; the trading fee and the opening
-// fee are charged from the quote balance. OpenFee must be zero when nothing opens. On error
-// nothing changes.
-func (l *Ledger) MarginTrade(f MarginFill) error {
+// fee are charged from the quote balance. OpenFee must be zero when nothing opens. It
+// returns the PnL the closing part realised (fees excluded). On error nothing changes.
+func (l *Ledger) MarginTrade(f MarginFill) (decimal.Decimal, error) {
 	if f.Qty.Sign() <= 0 || f.Cost.Sign() < 0 || f.Fee.Sign() < 0 || f.OpenFee.Sign() < 0 {
-		return fmt.Errorf("ledger: margin %s %s %s: quantity must be positive, cost and fees not negative", f.Side, f.Qty, f.Pair)
+		return decimal.Zero, fmt.Errorf("ledger: margin %s %s %s: quantity must be positive, cost and fees not negative", f.Side, f.Qty, f.Pair)
 	}
 	if f.Base == "" || f.Quote == "" || f.Base == f.Quote {
-		return fmt.Errorf("ledger: margin trade on %s: bad assets %q/%q", f.Pair, f.Base, f.Quote)
+		return decimal.Zero, fmt.Errorf("ledger: margin trade on %s: bad assets %q/%q", f.Pair, f.Base, f.Quote)
 	}
 	if f.Side != feed.Buy && f.Side != feed.Sell {
-		return fmt.Errorf("ledger: margin trade on %s: bad side %v", f.Pair, f.Side)
+		return decimal.Zero, fmt.Errorf("ledger: margin trade on %s: bad side %v", f.Pair, f.Side)
 	}
 	if f.Leverage <= 0 {
-		return fmt.Errorf("ledger: margin trade on %s: leverage %d", f.Pair, f.Leverage)
+		return decimal.Zero, fmt.Errorf("ledger: margin trade on %s: leverage %d", f.Pair, f.Leverage)
 	}
 	closes, opens := l.MarginSplit(f.Pair, f.Side, f.Qty)
 	if opens.Sign() == 0 && f.OpenFee.Sign() > 0 {
-		return fmt.Errorf("ledger: margin trade on %s: an opening fee on a fill that opens nothing", f.Pair)
+		return decimal.Zero, fmt.Errorf("ledger: margin trade on %s: an opening fee on a fill that opens nothing", f.Pair)
 	}
 	p := l.marginPos(f.Pair, f.Base, f.Quote)
 	quote := l.account(f.Quote)
@@ -132,12 +132,13 @@ func (l *Ledger) MarginTrade(f MarginFill) error {
 	if opens.Sign() > 0 {
 		closeCost = f.Cost.Mul(closes).DivRound(f.Qty, ConversionDecimals)
 	}
+	pnl := decimal.Zero
 	if closes.Sign() > 0 {
 		basis := p.cost
 		if !closes.Equal(p.qty) {
 			basis = p.cost.Mul(closes).DivRound(p.qty, ConversionDecimals)
 		}
-		pnl := closeCost.Sub(basis) // a long sold
+		pnl = closeCost.Sub(basis) // a long sold
 		if p.side == feed.Sell {
 			pnl = basis.Sub(closeCost) // a short bought back
 		}
@@ -153,7 +154,7 @@ func (l *Ledger) MarginTrade(f MarginFill) error {
 	l.noteDebt(f.Quote)
 	if p.qty.Sign() == 0 && opens.Sign() == 0 {
 		p.reset()
-		return nil
+		return pnl, nil
 	}
 	if p.qty.Sign() == 0 {
 		p.reset()
@@ -162,7 +163,7 @@ func (l *Ledger) MarginTrade(f MarginFill) error {
 	p.tradeFees = p.tradeFees.Add(f.Fee)
 	p.openFees = p.openFees.Add(f.OpenFee)
 	p.qty, p.cost = p.qty.Add(opens), p.cost.Add(f.Cost.Sub(closeCost))
-	return nil
+	return pnl, nil
 }
 
 // noteDebt remembers that asset's balance may be negative because of margin settlement.

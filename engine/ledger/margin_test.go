@@ -39,7 +39,7 @@ func TestMarginKrakenExamples(t *testing.T) {
 		l := New("USD")
 		_ = l.Deposit("USD", d("5000"))
 		l.Mark("BTC/USD", d("50000"))
-		if err := l.MarginTrade(mfill(feed.Sell, "0.2", "50000", 5)); err != nil {
+		if _, err := l.MarginTrade(mfill(feed.Sell, "0.2", "50000", 5)); err != nil {
 			t.Fatal(err)
 		}
 		a := mustMargin(t, l)
@@ -64,7 +64,7 @@ func TestMarginKrakenExamples(t *testing.T) {
 	t.Run("long 5x", func(t *testing.T) {
 		l := New("USD")
 		_ = l.Deposit("USD", d("10000"))
-		if err := l.MarginTrade(mfill(feed.Buy, "1.5", "30000", 5)); err != nil {
+		if _, err := l.MarginTrade(mfill(feed.Buy, "1.5", "30000", 5)); err != nil {
 			t.Fatal(err)
 		}
 		l.Mark("BTC/USD", d("28133.3"))
@@ -114,7 +114,7 @@ func TestMarginTradeTable(t *testing.T) {
 			for _, s := range tc.steps {
 				f := s.f
 				f.Fee, f.OpenFee = d(s.fee), d(s.openFee)
-				if err := l.MarginTrade(f); err != nil {
+				if _, err := l.MarginTrade(f); err != nil {
 					t.Fatal(err)
 				}
 				if err := l.Check(); err != nil {
@@ -150,7 +150,7 @@ func TestMarginTradeTable(t *testing.T) {
 func TestMarginRolloverEvery4h(t *testing.T) {
 	l := New("USD")
 	_ = l.Deposit("USD", d("1000"))
-	if err := l.MarginTrade(mfill(feed.Sell, "1", "100", 2)); err != nil {
+	if _, err := l.MarginTrade(mfill(feed.Sell, "1", "100", 2)); err != nil {
 		t.Fatal(err)
 	}
 	if due := l.RolloverDue(t0.Add(4*time.Hour - 1)); len(due) != 0 {
@@ -183,7 +183,7 @@ func TestMarginSettle(t *testing.T) {
 		l := New("USD")
 		_ = l.Deposit("USD", d("1000"))
 		_ = l.Deposit("BTC", d("0.5"))
-		if err := l.MarginTrade(mfill(feed.Sell, "1", "100", 2)); err != nil {
+		if _, err := l.MarginTrade(mfill(feed.Sell, "1", "100", 2)); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := l.Settle("BTC/USD", decimal.Zero); !errors.Is(err, strategy.ErrInsufficientFunds) {
@@ -203,7 +203,7 @@ func TestMarginSettle(t *testing.T) {
 	t.Run("long pays quote, keeps the base", func(t *testing.T) {
 		l := New("USD")
 		_ = l.Deposit("USD", d("1000"))
-		if err := l.MarginTrade(mfill(feed.Buy, "2", "100", 2)); err != nil {
+		if _, err := l.MarginTrade(mfill(feed.Buy, "2", "100", 2)); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := l.Settle("BTC/USD", decimal.Zero); err != nil {
@@ -223,7 +223,7 @@ func TestMarginSnapshotRoundTrip(t *testing.T) {
 	_ = l.Deposit("USD", d("1000"))
 	f := mfill(feed.Sell, "1", "100", 3)
 	f.Fee, f.OpenFee = d("0.4"), d("0.02")
-	if err := l.MarginTrade(f); err != nil {
+	if _, err := l.MarginTrade(f); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := l.Rollover("BTC/USD", d("0.02")); err != nil {
@@ -293,7 +293,7 @@ func TestMarginConservation(t *testing.T) {
 				if _, opens := l.MarginSplit("BTC/USD", side, qty); opens.Sign() > 0 {
 					f.OpenFee = decimal.New(int64(rng.IntN(5)), -2)
 				}
-				if err := l.MarginTrade(f); err != nil {
+				if _, err := l.MarginTrade(f); err != nil {
 					t.Fatal(err)
 				}
 				fees = fees.Add(f.Fee).Add(f.OpenFee)

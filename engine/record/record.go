@@ -22,9 +22,10 @@ const (
 	KindEquity                 // Record.Equity: a sample of the account's equity
 	KindFault                  // Record.Err: the instance stopped
 	KindLag                    // Record.Err: a live instance is falling behind (reported once)
+	KindMargin                 // Record.Margin: a margin fill's effect, rollover fee, settlement, margin call or liquidation
 )
 
-var kindNames = [...]string{"", "order", "fill", "equity", "fault", "lag"}
+var kindNames = [...]string{"", "order", "fill", "equity", "fault", "lag", "margin"}
 
 // String returns the kind's name.
 func (k Kind) String() string {
@@ -46,6 +47,7 @@ type Record struct {
 	Fill     strategy.Fill
 	Equity   decimal.Decimal
 	Err      error
+	Margin   strategy.MarginEvent
 }
 
 // Recorder receives records. Record is called from the instance's worker goroutine: records of

@@ -101,7 +101,7 @@ func (e *Exchange) booked(o *order, price, qty, cost, f decimal.Decimal, feeAsse
 	e.reports = append(e.reports, Report{Kind: ReportFill, Fill: strategy.Fill{
 		OrderID: o.o.ID, UserRef: o.o.UserRef, Pair: m.pair, Side: o.o.Side,
 		Price: price, Qty: qty, Fee: f, FeeAsset: feeAsset, Liquidity: liq,
-		Time: e.at, Seq: e.seq, Provenance: prov,
+		Time: e.at, Seq: e.seq, Provenance: prov, Leverage: o.o.Leverage,
 	}})
 	e.countVolume(m, cost)
 	rem := o.o.Qty.Sub(o.filled)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"time"
 
 	"github.com/papertrade/papertrade/engine/ledger"
@@ -266,7 +267,7 @@ func (e *Exchange) fillMargin(o *order, price, qty decimal.Decimal, liq strategy
 			prov.Note = ReasonLiquidation + ", " + prov.Note
 		}
 	}
-	err := e.led.MarginTrade(ledger.MarginFill{
+	pnl, err := e.led.MarginTrade(ledger.MarginFill{
 		Order: o.o.ID, Pair: m.pair, Base: m.info.Base, Quote: m.info.Quote, Side: o.o.Side,
 		Price: price, Qty: qty, Cost: cost, Fee: fee, OpenFee: openFee, Leverage: o.o.Leverage, At: e.at,
 	})
@@ -276,7 +277,25 @@ func (e *Exchange) fillMargin(o *order, price, qty decimal.Decimal, liq strategy
 		return decimal.Zero
 	}
 	e.margin.open = true
-	return e.booked(o, price, qty, cost, fee.Add(openFee), m.info.Quote, liq, prov, cut)
+	ev := MarginEvent{Kind: MarginFill, Order: o.o.ID, Pair: m.pair, Side: o.o.Side, Qty: qty, Price: price, Cost: cost,
+		Fee: fee, OpenFee: openFee, PnL: pnl, Leverage: o.o.Leverage, Time: e.at}
+	got := e.booked(o, price, qty, cost, fee.Add(openFee), m.info.Quote, liq, prov, cut)
+	// After the fill report (booked appends it, then maybe the order's end): the margin
+	// record follows its fill, and goes before the order update that ends it.
+	e.insertAfterFill(o.o.ID, ev)
+	return got
+}
+
+// insertAfterFill puts a margin report right after the last fill report of order id.
+func (e *Exchange) insertAfterFill(id strategy.OrderID, ev MarginEvent) {
+	at := len(e.reports)
+	for i := len(e.reports) - 1; i >= 0; i-- {
+		if r := &e.reports[i]; r.Kind == ReportFill && r.Fill.OrderID == id {
+			at = i + 1
+			break
+		}
+	}
+	e.reports = slices.Insert(e.reports, at, Report{Kind: ReportMargin, Margin: ev})
 }
 
 // settle is a settle-position order reaching the exchange: it settles at once (no trade).
@@ -295,6 +314,9 @@ func (e *Exchange) settle(o *order) {
 		o.o.Qty = qty
 	}
 	o.filled, o.cost = qty, basis
+	e.reports = append(e.reports, Report{Kind: ReportMargin, Margin: MarginEvent{
+		Kind: MarginSettle, Order: o.o.ID, Pair: o.m.pair, Side: pos.Side, Qty: qty, Cost: basis, Time: e.at,
+	}})
 	e.finish(o, strategy.StatusClosed, ReasonSettled)
 }
 
@@ -323,7 +345,7 @@ func (e *Exchange) marginTime(now time.Time) {
 				break
 			}
 			e.reports = append(e.reports, Report{Kind: ReportMargin, Margin: MarginEvent{
-				Kind: MarginRollover, Pair: pr, Side: pos.Side, Qty: pos.Qty, Amount: fee, Time: at,
+				Kind: MarginRollover, Pair: pr, Side: pos.Side, Qty: pos.Qty, Fee: fee, Time: at,
 			}})
 		}
 	}
@@ -405,36 +427,14 @@ func (e *Exchange) liquidate(p strategy.Position, acct strategy.MarginAccount) {
 	e.arrive(o)
 }
 
-// MarginEventKind says what a MarginEvent reports.
-type MarginEventKind uint8
+// MarginEvent is strategy.MarginEvent: what Report.Margin carries.
+type MarginEvent = strategy.MarginEvent
 
+// The margin event kinds, as strategy names them.
 const (
-	MarginRollover    MarginEventKind = iota + 1 // a rollover fee was charged
-	MarginCall                                   // the margin level fell below margin_call
-	MarginLiquidation                            // a position is being liquidated (margin_stop reached)
+	MarginFill        = strategy.MarginFill
+	MarginRollover    = strategy.MarginRollover
+	MarginSettle      = strategy.MarginSettle
+	MarginCall        = strategy.MarginCall
+	MarginLiquidation = strategy.MarginLiquidation
 )
-
-var marginEventNames = [...]string{"", "rollover", "margin call", "liquidation"}
-
-// String returns "rollover", "margin call" or "liquidation".
-func (k MarginEventKind) String() string {
-	if int(k) < len(marginEventNames) {
-		return marginEventNames[k]
-	}
-	return "margin event"
-}
-
-// MarginEvent is a margin happening that is neither a fill nor an order update: a rollover
-// fee (Pair, Side, Qty of the position, Amount the fee in quote, Time its due time), a margin
-// call (Level, Equity, UsedMargin in the account currency) or the start of a liquidation
-// (the position, Order the liquidating order's id, and the account's state).
-type MarginEvent struct {
-	Kind                      MarginEventKind
-	Pair                      feed.Pair
-	Side                      feed.Side
-	Qty                       decimal.Decimal
-	Amount                    decimal.Decimal
-	Order                     strategy.OrderID
-	Level, Equity, UsedMargin decimal.Decimal
-	Time                      time.Time
-}

@@ -659,16 +659,21 @@ func (s *scenario) print(reports []Report) {
 
 func (s *scenario) printMargin(m *MarginEvent) {
 	fmt.Fprintf(s.out, "  margin %s", m.Kind)
+	if m.Order != "" {
+		fmt.Fprintf(s.out, " %s", s.name(m.Order))
+	}
 	if m.Pair != "" {
 		fmt.Fprintf(s.out, " %s %s %s", m.Pair, m.Side, m.Qty)
 	}
-	if m.Kind == MarginRollover {
-		fmt.Fprintf(s.out, " fee %s", m.Amount)
-	} else {
+	switch m.Kind {
+	case MarginFill:
+		fmt.Fprintf(s.out, " @ %s lev=%d fee=%s opening=%s pnl=%s", m.Price, m.Leverage, m.Fee, m.OpenFee, m.PnL)
+	case MarginRollover:
+		fmt.Fprintf(s.out, " fee %s", m.Fee)
+	case MarginSettle:
+		fmt.Fprintf(s.out, " for %s", m.Cost)
+	default:
 		fmt.Fprintf(s.out, " level=%s%% equity=%s used=%s", m.Level.StringFixed(2), m.Equity.StringFixed(5), m.UsedMargin.StringFixed(5))
-	}
-	if m.Order != "" {
-		fmt.Fprintf(s.out, " order=%s", s.name(m.Order))
 	}
 	fmt.Fprintf(s.out, " t=%s\n", m.Time.Sub(t0))
 }
