@@ -565,13 +565,32 @@ func metricOf(s *report.Strategy, metric string) float64 {
 	switch metric {
 	case "return":
 		return num(s.Return)
+	// Annualised metrics are null on windows shorter than report.MinAnnualSpan; every trial
+	// of a sweep (or of one walk-forward window) covers the same window, so ranking by the
+	// un-annualised counterpart gives the order the annualised metric would (exactly for
+	// cagr, sharpe and sortino; calmar ranks by return over max drawdown).
 	case "cagr":
+		if s.AnnualNote != "" {
+			return num(s.Return)
+		}
 		return num(s.CAGR)
 	case "sharpe":
+		if s.AnnualNote != "" {
+			return num(s.SharpePeriod)
+		}
 		return num(s.Sharpe)
 	case "sortino":
+		if s.AnnualNote != "" {
+			return num(s.SortinoPeriod)
+		}
 		return num(s.Sortino)
 	case "calmar":
+		if s.AnnualNote != "" {
+			if !s.MaxDD.Valid() || s.MaxDD <= 0 {
+				return math.NaN()
+			}
+			return num(s.Return) / float64(s.MaxDD)
+		}
 		return num(s.Calmar)
 	case "max_drawdown":
 		return num(s.MaxDD)

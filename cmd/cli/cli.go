@@ -20,8 +20,11 @@ import (
 	"golang.org/x/term"
 )
 
-// Version is the papertrade version, set at build time with
-// -ldflags "-X github.com/papertrade/papertrade/cmd/cli.Version=v1.2.3".
+// Version is the papertrade version. A release build may set it with
+// -ldflags "-X github.com/papertrade/papertrade/cmd/cli.Version=v1.2.3"; otherwise Main fills
+// it from the binary's build information (the module version `go install …@v1.2.3` stamped,
+// or the VCS revision of a build in a clone, "+dirty" when it had uncommitted changes), so
+// that results name the code that made them. Tests that call Run see "dev".
 var Version = "dev"
 
 // Exit codes scripts can rely on.
@@ -62,6 +65,8 @@ type app struct {
 // code; a nil reg means the built-in strategies only. SIGINT and SIGTERM cancel the command's
 // context so that it can shut down cleanly.
 func Main(reg *strategy.Registry) {
+	// Set once, before any goroutine runs: Run and RunWith never write it.
+	Version = resolveVersion(Version, readBuildInfo())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := RunWith(ctx, reg, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -165,7 +170,7 @@ func newVersionCmd(a *app) *cobra.Command {
 		Short: "Print the papertrade version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(a.stdout, "papertrade %s\n", Version)
+			_, err := fmt.Fprint(a.stdout, versionText(Version, readBuildInfo()))
 			return err
 		},
 	}

@@ -11,6 +11,15 @@ import (
 // day, so returns are annualised over calendar time, not 252 trading days.
 const Year = time.Duration(365.25 * 24 * float64(time.Hour))
 
+// MinAnnualSpan is the shortest equity curve whose annualised metrics (CAGR, Sharpe,
+// Sortino, Calmar) a summary reports. Annualising extrapolates: over 4.8 hours, CAGR raises
+// the return to the power 1,826 (−0.24% becomes −98.8%, +7% becomes 10^53) and Sharpe
+// multiplies a minute's noise by √525,960. Below this span those fields are null with
+// Strategy.AnnualNote saying why, and the un-annualised SharpePeriod and SortinoPeriod
+// remain. Thirty days is about where an annualised figure stops being mostly extrapolation
+// (12 periods of compounding); it is a reporting rule, not a property of the data.
+const MinAnnualSpan = 30 * 24 * time.Hour
+
 // EquityPoint is one equity sample.
 type EquityPoint struct {
 	Time   time.Time

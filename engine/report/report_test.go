@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -155,9 +156,153 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"strategy", "a@optimistic", "0.92%", "1009.16 USD", "Range across fill models", "a range, not a ranking", "0.92% .. 5.00%"} {
+	for _, want := range []string{"strategy", "a@optimistic", "0.92%", "equity USD", "1009.16", "Range across fill models", "a range, not a ranking", "0.92%..5.00%", "trips", "rej",
+		"sharpe -: CAGR, Sharpe, Sortino and Calmar are annualised and need at least 30d", "4h00m"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestWriteTableFits reproduces issue 18's demo table: a CAGR of 2.24e+121 printed as a
+// 120-digit number hid the metrics, and the ~105-column table wrapped on 80/120-column
+// terminals. Ordinary results fit TableWidth; extreme ones never print a number wider than
+// MaxNumberWidth.
+func TestWriteTableFits(t *testing.T) {
+	c, res, m := testRun(t)
+	st := c.Summary(res, m)
+	table := func(ret, sharpe, pf float64, final, fees string, trips, fills uint64, rejects uint64) string {
+		var sts []Strategy
+		for i, model := range []string{"pessimistic", "default", "optimistic"} {
+			x := st
+			x.Name, x.FillModel = "breakout-eth@"+model, model
+			x.Return, x.Sharpe, x.ProfitFactor = Num(ret), Num(sharpe), Num(pf)
+			x.FinalEquity, x.Fees = final, fees
+			x.Trades, x.Fills, x.Rejects = int(trips), fills, rejects
+			x.MaxDD = 0.9876
+			if i == 1 {
+				x.Fault = "strategy panicked: runtime error: index out of range [3] with length 3"
+				x.Name = "a-much-longer-instance-name@default"
+			}
+			sts = append(sts, x)
+		}
+		var b bytes.Buffer
+		if err := WriteTable(&b, &Summary{Strategies: sts}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	lines := func(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") }
+
+	ordinary := table(-0.9876, -12.34, 1.5, "123456789.12", "12345.67", 12345, 123456, 9999)
+	for i, line := range lines(ordinary) {
+		if n := len([]rune(line)); n > TableWidth {
+			t.Errorf("line %d is %d columns (> %d): %q", i, n, TableWidth, line)
+		}
+	}
+	extreme := table(2.24e121, -151.3, 1e30, "123456789012345.123456", "99999999999.99", 12345, 123456, 9999)
+	for i, line := range lines(extreme) {
+		for _, f := range strings.Fields(line) {
+			for _, num := range strings.Split(f, "..") {
+				if strings.ContainsAny(num, "0123456789") && len(num) > MaxNumberWidth && !strings.ContainsAny(num, "abcdfhijklmnopqrstuvwxyz") {
+					t.Errorf("line %d: number %q is longer than %d characters", i, num, MaxNumberWidth)
+				}
+			}
+		}
+	}
+	if !strings.Contains(extreme, "2.24e+123%") {
+		t.Errorf("huge return not in short form:\n%s", extreme)
+	}
+	if !strings.Contains(ordinary, "a-much-lon…@default!") || !strings.Contains(ordinary, "! a-much-longer-instance-name@default stopped: strategy panicked") {
+		t.Errorf("long name or fault note missing:\n%s", ordinary)
+	}
+	t.Logf("\n%s", ordinary)
+}
+
+func TestNumberFormatsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{Pct(Num(2.24e121)), "2.24e+123%"},
+		{Pct(Num(-0.988)), "-98.80%"},
+		{Pct(Num(123456789)), "12345678900.00%"},
+		{Pct(Num(1234567890)), "1.23e+11%"},
+		{Fixed2(Num(3249.5)), "3249.50"},
+		{Fixed2(Num(1e30)), "1e+30"},
+		{Fixed2(Num(math.NaN())), "-"},
+		{Money("10000"), "10000.00"},
+		{Money(""), "n/a"},
+		{Money("123456789012345.12"), "1.23e+14"},
+		{Qty("0.00012345678901234"), "0.0001234568"},
+		{Qty("0.5"), "0.5"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+		if len(tc.got) > MaxNumberWidth {
+			t.Errorf("%q is longer than %d", tc.got, MaxNumberWidth)
+		}
+	}
+}
+
+// TestAnnualisedNeedsMinimumSpan reproduces issue 18's absurd first numbers: over 4.8 hours a
+// −0.24% result gave a CAGR of −98.8% and a Sharpe of −92..−151. Annualised metrics are
+// absent (null, with the reason) below MinAnnualSpan; the per-period ratios remain.
+func TestAnnualisedNeedsMinimumSpan(t *testing.T) {
+	run := func(span time.Duration, final string) Strategy {
+		c := NewCollector(Instance{Name: "a", AccountCurrency: "USD", EquityInterval: time.Minute})
+		n := int(span / time.Minute)
+		for i := 0; i <= n; i++ {
+			// A noisy walk down to final: alternating ±0.01% around a straight line.
+			f := d("10000").Add(d(final).Sub(d("10000")).Mul(decimal.NewFromInt(int64(i))).Div(decimal.NewFromInt(int64(n))))
+			if i%2 == 1 && i < n {
+				f = f.Add(d("1"))
+			}
+			c.Record(&engine.Record{Instance: "a", Kind: engine.RecordEquity, Time: t0.Add(time.Duration(i) * time.Minute), Equity: f})
+		}
+		return c.Summary(engine.InstanceResult{Name: "a"}, nil)
+	}
+	short := run(288*time.Minute, "9976") // −0.24% over 4.8 hours
+	if short.CAGR.Valid() || short.Sharpe.Valid() || short.Sortino.Valid() || short.Calmar.Valid() {
+		t.Errorf("4.8h run reports annualised metrics: cagr %v sharpe %v sortino %v calmar %v", short.CAGR, short.Sharpe, short.Sortino, short.Calmar)
+	}
+	if !strings.Contains(short.AnnualNote, "30d") || !strings.Contains(short.AnnualNote, "4h48m") {
+		t.Errorf("note = %q, want the minimum and the run's span", short.AnnualNote)
+	}
+	if !short.SharpePeriod.Valid() || !short.SortinoPeriod.Valid() {
+		t.Errorf("per-period ratios missing: %v %v", short.SharpePeriod, short.SortinoPeriod)
+	}
+	if short.Return.String() != "-0.0024" {
+		t.Errorf("return = %v", short.Return)
+	}
+	b, err := (&Summary{Strategies: []Strategy{short}}).JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"cagr": null`, `"sharpe": null`, `"annualised_note": "CAGR, Sharpe`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("summary.json lacks %s", want)
+		}
+	}
+	long := run(MinAnnualSpan, "9976")
+	if !long.CAGR.Valid() || !long.Sharpe.Valid() || long.AnnualNote != "" {
+		t.Errorf("30-day run: cagr %v sharpe %v note %q", long.CAGR, long.Sharpe, long.AnnualNote)
+	}
+	if got := float64(long.CAGR); got > -0.02 || got < -0.04 { // (0.9976)^(365.25/30) − 1 ≈ −2.88%
+		t.Errorf("30-day CAGR = %v, want about -2.88%%", got)
+	}
+}
+
+// TestEquityUnvalued: an account holding an asset no trade has priced cannot be valued; the
+// summary says n/a instead of issue 18's "0.00 USD" for an account holding 10,000 USD.
+func TestEquityUnvalued(t *testing.T) {
+	c := NewCollector(Instance{Name: "a", AccountCurrency: "USD",
+		InitialBalances: []engine.Deposit{{Asset: "USD", Amount: d("10000")}, {Asset: "BTC", Amount: d("1")}}})
+	st := c.Summary(engine.InstanceResult{Name: "a"}, nil)
+	if st.InitialEquity != "" || st.FinalEquity != "" || st.Return.Valid() {
+		t.Errorf("unvalued account: initial %q final %q return %v", st.InitialEquity, st.FinalEquity, st.Return)
+	}
+	if got := Money(st.FinalEquity); got != "n/a" {
+		t.Errorf("final equity shown as %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -71,16 +72,25 @@ type Strategy struct {
 
 	InitialBalances map[string]string `json:"initial_balances"`
 	FinalBalances   map[string]string `json:"final_balances"`
-	InitialEquity   string            `json:"initial_equity"`
-	FinalEquity     string            `json:"final_equity"`
+	// InitialEquity and FinalEquity are "" when the account could not be valued: it held an
+	// asset no trade had priced yet (a made-up 0 would read as a total loss).
+	InitialEquity string `json:"initial_equity"`
+	FinalEquity   string `json:"final_equity"`
 
-	Return   Num `json:"return"`
-	CAGR     Num `json:"cagr"`
-	Sharpe   Num `json:"sharpe"`
-	Sortino  Num `json:"sortino"`
-	Calmar   Num `json:"calmar"`
-	MaxDD    Num `json:"max_drawdown"`
-	MaxDDDur struct {
+	Return  Num `json:"return"`
+	CAGR    Num `json:"cagr"`
+	Sharpe  Num `json:"sharpe"`
+	Sortino Num `json:"sortino"`
+	Calmar  Num `json:"calmar"`
+	// SharpePeriod and SortinoPeriod are Sharpe and Sortino per equity interval, not
+	// annualised: defined on runs of any length (sweeps on short data rank by them).
+	SharpePeriod  Num `json:"sharpe_per_period"`
+	SortinoPeriod Num `json:"sortino_per_period"`
+	// AnnualNote says why the annualised metrics are null ("" when they are reported): the
+	// run is shorter than MinAnnualSpan.
+	AnnualNote string `json:"annualised_note,omitempty"`
+	MaxDD      Num    `json:"max_drawdown"`
+	MaxDDDur   struct {
 		Seconds float64 `json:"seconds"`
 		Text    string  `json:"text"`
 	} `json:"max_drawdown_duration"`
@@ -186,24 +196,24 @@ func (c *Collector) Summary(res record.InstanceResult, m *Market) Strategy {
 	var initial, final decimal.Decimal
 	if len(eq) > 0 {
 		initial, final = eq[0].Equity, eq[len(eq)-1].Equity
+		s.InitialEquity, s.FinalEquity = initial.String(), final.String()
 	}
 	if res.EquityOK {
 		final = res.Equity
+		s.FinalEquity = final.String()
 	}
-	s.InitialEquity, s.FinalEquity = initial.String(), final.String()
 	s.Return, s.CAGR, s.Sharpe, s.Sortino, s.Calmar, s.MaxDD = Num(nan), Num(nan), Num(nan), Num(nan), Num(nan), Num(nan)
-	if initial.Sign() > 0 {
+	s.SharpePeriod, s.SortinoPeriod = Num(nan), Num(nan)
+	if initial.Sign() > 0 && s.FinalEquity != "" {
 		s.Return = Num(final.Div(initial).InexactFloat64() - 1)
 	}
 	s.EquityPoints = len(eq)
 	if len(eq) > 0 {
 		span := eq[len(eq)-1].Time.Sub(eq[0].Time)
-		s.CAGR = Num(CAGR(initial.InexactFloat64(), final.InexactFloat64(), span))
 		dd := MaxDrawdown(eq)
 		s.MaxDD = Num(dd.Max)
 		s.MaxDDDur.Seconds = dd.Duration.Seconds()
 		s.MaxDDDur.Text = dd.Duration.Round(time.Second).String()
-		s.Calmar = Num(Calmar(float64(s.CAGR), dd.Max))
 		iv := in.EquityInterval
 		if iv <= 0 {
 			iv = record.DefaultEquityInterval
@@ -211,8 +221,16 @@ func (c *Collector) Summary(res record.InstanceResult, m *Market) Strategy {
 		rets := Returns(Resample(eq, iv))
 		s.Periods = len(rets)
 		s.PeriodsPerYear = PeriodsPerYear(iv)
-		s.Sharpe = Num(Sharpe(rets, s.PeriodsPerYear))
-		s.Sortino = Num(Sortino(rets, s.PeriodsPerYear))
+		s.SharpePeriod = Num(Sharpe(rets, 1))
+		s.SortinoPeriod = Num(Sortino(rets, 1))
+		if span >= MinAnnualSpan {
+			s.CAGR = Num(CAGR(initial.InexactFloat64(), final.InexactFloat64(), span))
+			s.Calmar = Num(Calmar(float64(s.CAGR), dd.Max))
+			s.Sharpe = Num(Sharpe(rets, s.PeriodsPerYear))
+			s.Sortino = Num(Sortino(rets, s.PeriodsPerYear))
+		} else {
+			s.AnnualNote = AnnualNote(span)
+		}
 		s.Monthly = monthly(eq, initial)
 	}
 
@@ -267,6 +285,30 @@ func (c *Collector) Summary(res record.InstanceResult, m *Market) Strategy {
 		s.BuyHold = Num(bh / float64(nbh))
 	}
 	return s
+}
+
+// AnnualNote says why a run of this span has no annualised metrics.
+func AnnualNote(span time.Duration) string {
+	return fmt.Sprintf("CAGR, Sharpe, Sortino and Calmar are annualised and need at least %s of equity; this run has %s (per-period Sharpe and Sortino are in summary.json)",
+		Duration(MinAnnualSpan), Duration(span))
+}
+
+// Duration formats a span for people: "4h48m", "3d 2h", "45s".
+func Duration(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		days := d / (24 * time.Hour)
+		if h := (d % (24 * time.Hour)) / time.Hour; h > 0 {
+			return fmt.Sprintf("%dd %dh", days, h)
+		}
+		return fmt.Sprintf("%dd", days)
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", d/time.Hour, (d%time.Hour)/time.Minute)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm%02ds", d/time.Minute, (d%time.Minute)/time.Second)
+	default:
+		return d.Round(time.Millisecond).String()
+	}
 }
 
 func formatTime(t time.Time) string {

@@ -5,18 +5,29 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/shopspring/decimal"
 )
 
+// MaxNumberWidth is the widest number any table or report prints: 15 characters. Wider
+// values (a profit factor over a near-zero loss, an exotic balance) switch to three
+// significant digits in scientific notation, so one absurd value cannot push a table off
+// the screen or hide its neighbours.
+const MaxNumberWidth = 15
+
 // Pct formats a ratio as a percentage with two decimals ("12.34%"), "-" when undefined.
 func Pct(n Num) string {
 	if !n.Valid() {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f%%", float64(n)*100)
+	s := fmt.Sprintf("%.2f%%", float64(n)*100)
+	if len(s) > MaxNumberWidth {
+		s = strconv.FormatFloat(float64(n)*100, 'g', 3, 64) + "%"
+	}
+	return s
 }
 
 // Fixed2 formats a number with two decimals, "-" when undefined.
@@ -24,57 +35,193 @@ func Fixed2(n Num) string {
 	if !n.Valid() {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f", float64(n))
+	s := fmt.Sprintf("%.2f", float64(n))
+	if len(s) > MaxNumberWidth {
+		s = strconv.FormatFloat(float64(n), 'g', 3, 64)
+	}
+	return s
 }
 
-// Money formats a decimal string with two decimals.
+// Money formats a decimal string with two decimals; "n/a" when there is no value (an
+// account that could not be valued).
 func Money(s string) string {
+	if s == "" {
+		return "n/a"
+	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
 		return s
 	}
-	return d.StringFixed(2)
+	out := d.StringFixed(2)
+	if len(out) > MaxNumberWidth {
+		out = strconv.FormatFloat(d.InexactFloat64(), 'g', 3, 64)
+	}
+	return out
 }
 
+// Qty formats a decimal quantity as it is (exact), or in scientific notation with three
+// significant digits when that is wider than MaxNumberWidth.
+func Qty(s string) string {
+	d, err := decimal.NewFromString(s)
+	if err != nil || len(s) <= MaxNumberWidth {
+		return s
+	}
+	t := d.String()
+	if len(t) > MaxNumberWidth {
+		// Trim decimals first: 0.000123456789012 → 0.0001234568 reads better than 1.23e-04.
+		for places := int32(10); places >= 0 && len(t) > MaxNumberWidth; places -= 2 {
+			t = d.Round(places).String()
+		}
+		if len(t) > MaxNumberWidth {
+			t = strconv.FormatFloat(d.InexactFloat64(), 'g', 3, 64)
+		}
+	}
+	return t
+}
+
+// TableWidth is the terminal width WriteTable keeps to for instance names up to 20
+// characters and ordinary numbers (returns to ±999%, equity below 10^9): 100 columns.
+const TableWidth = 100
+
+// nameWidth is the longest instance name the table prints whole.
+const nameWidth = 20
+
 // WriteTable writes the terminal summary: one row per instance with its key metrics, then,
-// when instances ran under several fill models, the range of each headline metric across them per base instance.
+// when instances ran under several fill models, the range of the headline metrics across
+// them per base instance. It keeps to TableWidth columns: names longer than 20 characters
+// are shortened with "…", the account currency is named once in the header when all
+// instances share it, and win rate, Sortino, CAGR and Calmar are left to summary.json and
+// the HTML report. "trips" counts closed round trips (a position opened and closed), "fills" the
+// fills that made them, "rej" the orders the simulated exchange rejected.
 func WriteTable(w io.Writer, s *Summary) error {
+	ccy := ""
+	for i, st := range s.Strategies {
+		if i == 0 {
+			ccy = st.AccountCurrency
+		} else if st.AccountCurrency != ccy {
+			ccy = ""
+		}
+	}
+	eqHead := "equity"
+	if ccy != "" {
+		eqHead = "equity " + ccy
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "strategy\tmodel\treturn\tmax dd\tsharpe\tsortino\ttrades\twin\tPF\tfees\tfinal equity\tB&H\t")
+	names := make([]string, len(s.Strategies))
+	for i, st := range s.Strategies {
+		names[i] = shorten(st.Name, nameWidth)
+		if st.Fault != "" {
+			names[i] = shorten(st.Name, nameWidth-1) + "!"
+		}
+	}
+	pad := leftAligned(append([]string{"strategy"}, names...))
+	fmt.Fprintf(tw, "%s\treturn\tmax dd\tsharpe\ttrips\tfills\trej\tfees\t%s\tB&H\t\n", pad[0], eqHead)
+	var notes []string
 	for i := range s.Strategies {
 		st := &s.Strategies[i]
-		name := st.Name
+		name := pad[i+1]
 		if st.Fault != "" {
-			name += " (stopped)"
+			notes = append(notes, fmt.Sprintf("! %s stopped: %s", st.Name, st.Fault))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s %s\t%s\t\n",
-			name, st.FillModel, Pct(st.Return), Pct(st.MaxDD), Fixed2(st.Sharpe), Fixed2(st.Sortino),
-			st.Trades, Pct(st.WinRate), Fixed2(st.ProfitFactor), Money(st.Fees),
-			Money(st.FinalEquity), st.AccountCurrency, Pct(st.BuyHold))
+		eq := Money(st.FinalEquity)
+		if ccy == "" {
+			eq += " " + st.AccountCurrency
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t\n",
+			name, Pct(st.Return), Pct(st.MaxDD), Fixed2(st.Sharpe), st.Trades, st.Fills, st.Rejects,
+			Money(st.Fees), eq, Pct(st.BuyHold))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(s.Strategies) > 0 && s.Strategies[0].AnnualNote != "" {
+		notes = append(notes, "sharpe -: "+s.Strategies[0].AnnualNote)
+	}
+	for _, n := range notes {
+		fmt.Fprintln(w, wrap(n, TableWidth))
 	}
 	bands := Bands(s)
 	if len(bands) == 0 {
 		return nil
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Range across fill models (how much of each result the fill assumptions alone explain; a range, not a ranking of the models):")
+	fmt.Fprintln(w, wrap("Range across fill models, lowest..highest (how much of each result the fill assumptions alone explain; a range, not a ranking of the models):", TableWidth))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "strategy	models	")
-	for _, m := range bands[0].Metrics {
-		fmt.Fprintf(tw, "%s	", m.Name)
-	}
-	fmt.Fprintln(tw)
+	bnames := make([]string, 0, len(bands)+1)
+	bnames = append(bnames, "strategy")
 	for _, b := range bands {
-		fmt.Fprintf(tw, "%s	%s	", b.Name, strings.Join(b.Models, ","))
-		for _, m := range b.Metrics {
-			fmt.Fprintf(tw, "%s .. %s	", m.Min, m.Max)
+		bnames = append(bnames, shorten(b.Name, nameWidth))
+	}
+	bnames = leftAligned(bnames)
+	fmt.Fprintf(tw, "%s\t", bnames[0])
+	keep := func(name string) bool { return name != "sharpe" && name != "fees" }
+	for _, m := range bands[0].Metrics {
+		if keep(m.Name) {
+			fmt.Fprintf(tw, "%s\t", m.Name)
 		}
-		fmt.Fprintln(tw)
+	}
+	fmt.Fprintln(tw, "models\t")
+	for i, b := range bands {
+		fmt.Fprintf(tw, "%s\t", bnames[i+1])
+		for _, m := range b.Metrics {
+			if keep(m.Name) {
+				fmt.Fprintf(tw, "%s..%s\t", m.Min, m.Max)
+			}
+		}
+		fmt.Fprintf(tw, "%d\t\n", len(b.Models))
 	}
 	return tw.Flush()
+}
+
+// leftAligned pads names to one width so that a right-aligning tabwriter shows them
+// left-aligned.
+func leftAligned(names []string) []string {
+	w := 0
+	for _, n := range names {
+		w = max(w, len([]rune(n)))
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n + strings.Repeat(" ", w-len([]rune(n)))
+	}
+	return out
+}
+
+// shorten cuts s to n runes, marking the cut with "…". A name@model keeps its model (the
+// instances of one name differ only there) when the model leaves room for a base.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		base, model := []rune(s[:i]), []rune(s[i:])
+		if keep := n - 1 - len(model); keep >= 4 {
+			return string(base[:min(keep, len(base))]) + "…" + string(model)
+		}
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// wrap breaks text at spaces into lines of at most width runes (a longer word stays whole).
+func wrap(text string, width int) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(text) {
+		n := len([]rune(word))
+		if i > 0 {
+			if line+1+n > width {
+				b.WriteString("\n  ")
+				line = 2
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += n
+	}
+	return b.String()
 }
 
 // Band is the range of one instance's results across the fill models it ran under. It says how
@@ -162,7 +309,7 @@ func metricRanges(sts []*Strategy) []MetricRange {
 		if n == 0 {
 			return MetricRange{Name: name, Min: "-", Max: "-"}
 		}
-		return MetricRange{Name: name, Min: lo.StringFixed(2), Max: hi.StringFixed(2)}
+		return MetricRange{Name: name, Min: Money(lo.String()), Max: Money(hi.String())}
 	}
 	return []MetricRange{
 		num("return", func(s *Strategy) Num { return s.Return }, Pct),
