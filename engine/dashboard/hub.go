@@ -263,8 +263,10 @@ func (h *Hub) Record(r *record.Record) {
 		f := &r.Fill
 		st.fills++
 		base, quote := f.Pair.Base(), f.Pair.Quote()
-		_ = st.led.Trade(ledger.Trade{Pair: f.Pair, Base: base, Quote: quote, Side: f.Side, Price: f.Price, Qty: f.Qty,
-			Cost: f.Price.Mul(f.Qty), Fee: f.Fee})
+		if f.Leverage == 0 { // a margin fill is booked from its margin record
+			_ = st.led.Trade(ledger.Trade{Pair: f.Pair, Base: base, Quote: quote, Side: f.Side, Price: f.Price, Qty: f.Qty,
+				Cost: f.Price.Mul(f.Qty), Fee: f.Fee})
+		}
 		pf, _ := f.Price.Float64()
 		h.fills = append(h.fills, fillRow{Instance: r.Instance, T: f.Time.Unix(), Time: f.Time.UTC().Format("15:04:05.000"),
 			Pair: string(f.Pair), Side: f.Side.String(), Price: f.Price.String(), Qty: f.Qty.String(), Fee: f.Fee.String(),
@@ -284,6 +286,8 @@ func (h *Hub) Record(r *record.Record) {
 			v, _ := r.Equity.Div(st.first).Sub(decimal.NewFromInt(1)).Shift(2).Float64()
 			st.equity.add(r.Time, v)
 		}
+	case record.KindMargin:
+		_ = st.led.ApplyMargin(&r.Margin, r.Margin.Pair.Base(), r.Margin.Pair.Quote()) // display only
 	case record.KindFault:
 		if r.Err != nil {
 			st.fault = r.Err.Error()

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -49,6 +50,9 @@ type posView struct {
 	AvgEntry   string `json:"avg_entry"`
 	Realised   string `json:"realised"`
 	Unrealised string `json:"unrealised"`
+	// Margin describes a spot margin position on the pair ("short 0.05 @ 50000.00 3x"), with
+	// its unrealised PnL in Unrealised; empty when there is none.
+	Margin string `json:"margin,omitempty"`
 }
 
 type balView struct {
@@ -134,8 +138,17 @@ func (st *instState) view() instView {
 		}
 	}
 	for _, p := range st.led.Positions() {
-		v.Positions = append(v.Positions, posView{Pair: string(p.Pair), Qty: p.Qty.String(), AvgEntry: p.AvgEntry.StringFixed(2),
-			Realised: p.RealizedPnL.StringFixed(4), Unrealised: p.UnrealizedPnL.StringFixed(4)})
+		pv := posView{Pair: string(p.Pair), Qty: p.Qty.String(), AvgEntry: p.AvgEntry.StringFixed(2),
+			Realised: p.RealizedPnL.StringFixed(4), Unrealised: p.UnrealizedPnL.StringFixed(4)}
+		if m := p.Margin; m.Open() {
+			dir := "long"
+			if m.Side == feed.Sell {
+				dir = "short"
+			}
+			pv.Margin = fmt.Sprintf("%s %s @ %s %dx", dir, m.Qty, m.AvgPrice.StringFixed(2), m.Leverage)
+			pv.Unrealised = p.UnrealizedPnL.Add(m.UnrealizedPnL).StringFixed(4)
+		}
+		v.Positions = append(v.Positions, pv)
 	}
 	for _, b := range st.led.Balances() {
 		v.Balances = append(v.Balances, balView{Asset: b.Asset, Total: b.Total.String()})

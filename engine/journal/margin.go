@@ -148,19 +148,7 @@ func (r *Reader) marginSteps(ctx context.Context, instance string) ([]step, erro
 // applyMargin replays one margin record into a ledger being restored.
 func applyMargin(led *ledger.Ledger, pairs func(feed.Pair) (*feed.PairInfo, bool), m *strategy.MarginEvent) error {
 	base, quote := assetsOf(pairs, m.Pair)
-	switch m.Kind {
-	case strategy.MarginFill:
-		_, err := led.MarginTrade(ledger.MarginFill{Order: m.Order, Pair: m.Pair, Base: base, Quote: quote, Side: m.Side,
-			Price: m.Price, Qty: m.Qty, Cost: m.Cost, Fee: m.Fee, OpenFee: m.OpenFee, Leverage: m.Leverage, At: m.Time})
-		return err
-	case strategy.MarginRollover:
-		_, err := led.Rollover(m.Pair, m.Fee)
-		return err
-	case strategy.MarginSettle:
-		_, _, err := led.Settle(m.Pair, m.Qty)
-		return err
-	}
-	return nil
+	return led.ApplyMargin(m, base, quote)
 }
 
 // marginRecord is a margin row read back as a record.

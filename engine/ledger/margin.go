@@ -435,3 +435,24 @@ func (l *Ledger) checkMargin() error {
 	}
 	return nil
 }
+
+// ApplyMargin books a recorded margin event into the ledger, as the simulator booked it: a
+// fill (MarginTrade with the event's price, quantity, cost, fees and leverage), a rollover
+// fee, or a settlement; other kinds change nothing. Readers that rebuild an account from
+// records (the journal on restart, the dashboard) call it; base and quote are the pair's
+// assets.
+func (l *Ledger) ApplyMargin(m *strategy.MarginEvent, base, quote string) error {
+	switch m.Kind {
+	case strategy.MarginFill:
+		_, err := l.MarginTrade(MarginFill{Order: m.Order, Pair: m.Pair, Base: base, Quote: quote, Side: m.Side,
+			Price: m.Price, Qty: m.Qty, Cost: m.Cost, Fee: m.Fee, OpenFee: m.OpenFee, Leverage: m.Leverage, At: m.Time})
+		return err
+	case strategy.MarginRollover:
+		_, err := l.Rollover(m.Pair, m.Fee)
+		return err
+	case strategy.MarginSettle:
+		_, _, err := l.Settle(m.Pair, m.Qty)
+		return err
+	}
+	return nil
+}

@@ -204,7 +204,7 @@ function apply(m) {
     for (const p of inst.positions || []) positions.push(Object.assign({ instance: inst.name }, p));
     for (const o of inst.open || []) orders.push(Object.assign({ instance: inst.name }, o));
   }
-  fillTable("positions", positions, (p) => [[p.instance], [p.pair], [p.qty, "num"], [p.avg_entry, "num"],
+  fillTable("positions", positions, (p) => [[p.instance], [p.margin ? p.pair + " (" + p.margin + ")" : p.pair], [p.qty, "num"], [p.avg_entry, "num"],
     [p.realised, "num"], [p.unrealised, "num " + (p.unrealised.startsWith("-") ? "sell" : "buy")]], "no positions");
   fillTable("orders", orders.slice(0, 60), (o) => [[o.instance], [o.id], [o.pair], [o.side, o.side], [o.type], [o.qty, "num"],
     [o.price === "0" ? "market" : o.price, "num"], [o.filled, "num"], [o.status]], "no open orders");
