@@ -69,6 +69,8 @@ type Collector struct {
 	markerSeen  int
 
 	faultMsg string
+
+	marg marginAcc // spot margin (margin.go)
 }
 
 type pairAcc struct {
@@ -137,6 +139,8 @@ func (c *Collector) Record(r *record.Record) {
 		default:
 			c.live[u.Order.ID] = struct{}{}
 		}
+	case record.KindMargin:
+		c.margin(&r.Margin)
 	case record.KindFault:
 		if r.Err != nil {
 			c.faultMsg = r.Err.Error()

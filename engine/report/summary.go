@@ -114,6 +114,8 @@ type Strategy struct {
 
 	PerPair []PairSummary   `json:"per_pair"`
 	Monthly []MonthlyReturn `json:"monthly_returns"`
+	// Margin is the instance's spot margin activity (nil: none).
+	Margin *MarginSummary `json:"margin,omitempty"`
 
 	// EquityPoints, Periods and PeriodsPerYear say what the ratios were computed on.
 	EquityPoints   int     `json:"equity_points"`
@@ -250,6 +252,7 @@ func (c *Collector) Summary(res record.InstanceResult, m *Market) Strategy {
 		s.Exposure = Num(float64(exposed) / float64(span))
 	}
 	s.Fees = c.fees[in.AccountCurrency].String()
+	s.Margin = c.marginSummary()
 	for _, a := range sortedAssets(c.fees) {
 		s.FeesByAsset[a] = c.fees[a].String()
 	}

@@ -123,6 +123,9 @@ func WriteTable(w io.Writer, s *Summary) error {
 		if st.Fault != "" {
 			notes = append(notes, fmt.Sprintf("! %s stopped: %s", st.Name, st.Fault))
 		}
+		if n := marginNote(st); n != "" {
+			notes = append(notes, n)
+		}
 		eq := Money(st.FinalEquity)
 		if ccy == "" {
 			eq += " " + st.AccountCurrency
