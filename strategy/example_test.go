@@ -15,7 +15,7 @@ import (
 
 // DipParams are the parameters of the example strategy, declared with tags.
 type DipParams struct {
-	Window int             `param:"window" default:"3" range:"2:20:1" help:"trades in the moving average"`
+	Window int             `param:"window" default:"3" range:"2:20:1" min:"2" max:"1000" help:"trades in the moving average"`
 	Dip    decimal.Decimal `param:"dip" default:"1" range:"0.1:5:0.1" help:"percent below the average to buy at"`
 	Size   decimal.Decimal `param:"size" default:"0.01" help:"order size in base units"`
 }
@@ -100,12 +100,12 @@ func ExampleParseParams() {
 	err := strategy.ParseParams(&p, map[string]string{"window": "5"})
 	fmt.Println(p.Window, p.Dip, p.Size, err)
 
-	err = strategy.ParseParams(&p, map[string]string{"window": "50", "dipp": "1"})
+	err = strategy.ParseParams(&p, map[string]string{"window": "5000", "dipp": "1"})
 	fmt.Println(err)
 	// Output:
 	// 5 1 0.01 <nil>
 	// parameter "dipp": unknown parameter (known: dip, size, window)
-	// parameter "window": value out of range: 50 is not within 2..20
+	// parameter "window": value out of bounds: 5000 is above the maximum 1000
 }
 
 func ExampleDescribeParams() {

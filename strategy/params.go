@@ -64,7 +64,7 @@ type Validator interface {
 var (
 	ErrUnknownParam = errors.New("unknown parameter")
 	ErrParamValue   = errors.New("invalid value")
-	ErrParamRange   = errors.New("value out of range")
+	ErrParamRange   = errors.New("value out of bounds") // outside the min/max tags
 )
 
 // ParamError is a problem with one parameter: an unknown name, a value that does not parse
@@ -86,17 +86,23 @@ func (e *ParamError) Unwrap() error { return e.Err }
 //
 // param is the name (lower case letters, digits, '_', '-', '.'); default is applied when the
 // parameter is not given (without one the field keeps its value); range is "min:max" or
-// "min:max:step", inclusive, for numeric types only; help is one line for `papertrade
-// strategies`. Supported field types: int, int64, float64, bool, string, time.Duration
+// "min:max:step", inclusive, for numeric types only: what a sweep searches when its config
+// lists no values — it does not restrict what a config may set; min and max (either or
+// both, inclusive, numeric types only) are the legal values, checked on every decode; help
+// is one line for `papertrade strategies`. Checks that involve several parameters (fast <
+// slow) belong in a Validate method (see Validator). Supported field types: int, int64, float64, bool, string, time.Duration
 // (Go syntax: "90s", "1m30s") and decimal.Decimal. Fields without a param tag are ignored;
 // embedded structs (not pointers) without a param tag are searched too.
 type ParamSpec struct {
 	Name    string
 	Type    string // int, int64, float64, bool, string, duration, decimal
 	Default string // "" when none
-	Min     string // "" when no range
+	Min     string // sweep range: "" when none
 	Max     string
 	Step    string // "" when the range has no step
+	// AtLeast and AtMost are the legal bounds from the min and max tags ("" when unbounded).
+	AtLeast string
+	AtMost  string
 	Help    string
 }
 
@@ -156,8 +162,9 @@ func (s ParamSpec) Grid() ([]string, error) {
 	return out, nil
 }
 
-// Check parses v as this parameter's type and checks it against the range, returning a
-// *ParamError when it does not fit.
+// Check parses v as this parameter's type and checks it against the legal bounds (min and
+// max tags; the sweep range does not bound values), returning a *ParamError when it does
+// not fit.
 func (s ParamSpec) Check(v string) error {
 	k, ok := kindByName(s.Type)
 	if !ok {
@@ -169,7 +176,7 @@ func (s ParamSpec) Check(v string) error {
 
 // ParseParams decodes values into the struct dst points to, following the struct's tags
 // (see ParamSpec): every parameter not in values gets its default, every value must parse
-// as the field's type and lie inside its range, and every key in values must name a
+// as the field's type and lie within its min and max tags (not its sweep range), and every key in values must name a
 // parameter. Problems are returned together (errors.Join), unknown keys first in sorted
 // order, then fields in declaration order; each is a *ParamError naming the key and the
 // value. If dst implements Validator, Validate runs once everything decoded. dst is only
@@ -336,6 +343,29 @@ func describeInto(t reflect.Type, prefix []int, out *[]field) error {
 				f.Step = parts[2]
 			}
 		}
+		for _, b := range []struct {
+			tag string
+			dst *string
+		}{{"min", &f.AtLeast}, {"max", &f.AtMost}} {
+			v, ok := sf.Tag.Lookup(b.tag)
+			if !ok {
+				continue
+			}
+			if !k.numeric {
+				return fmt.Errorf("%s: %s on a %s parameter", where, b.tag, k.name)
+			}
+			if _, _, err := k.parse(v); err != nil {
+				return fmt.Errorf("%s: %s: %w", where, b.tag, err)
+			}
+			*b.dst = v
+		}
+		if f.AtLeast != "" && f.AtMost != "" {
+			_, lo, _ := k.parse(f.AtLeast)
+			_, hi, _ := k.parse(f.AtMost)
+			if lo.GreaterThan(hi) {
+				return fmt.Errorf("%s: min %s is above max %s", where, f.AtLeast, f.AtMost)
+			}
+		}
 		if f.Default != "" {
 			if _, err := checkValue(f.ParamSpec, k, f.Default); err != nil {
 				return fmt.Errorf("%s: default: %w", where, err)
@@ -371,17 +401,23 @@ func knownList(fields []field) string {
 	return strings.Join(names, ", ")
 }
 
-// checkValue parses v for s and checks its range.
+// checkValue parses v for s and checks its legal bounds.
 func checkValue(s ParamSpec, k paramKind, v string) (reflect.Value, error) {
 	x, num, err := k.parse(v)
 	if err != nil {
 		return reflect.Value{}, &ParamError{Key: s.Name, Value: v, Err: fmt.Errorf("%w %q: %v", ErrParamValue, v, err)}
 	}
-	if k.numeric && s.Min != "" {
-		_, lo, err1 := k.parse(s.Min)
-		_, hi, err2 := k.parse(s.Max)
-		if err1 == nil && err2 == nil && (num.LessThan(lo) || num.GreaterThan(hi)) {
-			return reflect.Value{}, &ParamError{Key: s.Name, Value: v, Err: fmt.Errorf("%w: %s is not within %s..%s", ErrParamRange, v, s.Min, s.Max)}
+	if !k.numeric {
+		return x, nil
+	}
+	if s.AtLeast != "" {
+		if _, lo, err := k.parse(s.AtLeast); err == nil && num.LessThan(lo) {
+			return reflect.Value{}, &ParamError{Key: s.Name, Value: v, Err: fmt.Errorf("%w: %s is below the minimum %s", ErrParamRange, v, s.AtLeast)}
+		}
+	}
+	if s.AtMost != "" {
+		if _, hi, err := k.parse(s.AtMost); err == nil && num.GreaterThan(hi) {
+			return reflect.Value{}, &ParamError{Key: s.Name, Value: v, Err: fmt.Errorf("%w: %s is above the maximum %s", ErrParamRange, v, s.AtMost)}
 		}
 	}
 	return x, nil

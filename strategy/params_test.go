@@ -12,13 +12,13 @@ import (
 )
 
 type testParams struct {
-	Fast     int             `param:"fast" default:"10" range:"5:50:5" help:"fast SMA length"`
-	Slow     int64           `param:"slow" default:"30" range:"10:200" help:"slow SMA length"`
-	K        float64         `param:"k" default:"2" range:"0.5:3:0.5" help:"band width in standard deviations"`
+	Fast     int             `param:"fast" default:"10" range:"5:50:5" min:"1" help:"fast SMA length"`
+	Slow     int64           `param:"slow" default:"30" range:"10:200" min:"2" help:"slow SMA length"`
+	K        float64         `param:"k" default:"2" range:"0.5:3:0.5" min:"0.1" max:"10" help:"band width in standard deviations"`
 	Short    bool            `param:"short" default:"false" help:"allow short"`
 	Mode     string          `param:"mode" default:"close" help:"price source"`
-	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" help:"candle interval"`
-	Size     decimal.Decimal `param:"size" default:"0.01" range:"0.0001:10" help:"order size"`
+	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" min:"1s" help:"candle interval"`
+	Size     decimal.Decimal `param:"size" default:"0.01" range:"0.0001:10" min:"0.0001" help:"order size"`
 	NoDef    string          `param:"nodef"`
 	Ignored  int
 }
@@ -67,15 +67,20 @@ func TestParseParams(t *testing.T) {
 		{name: "bad int", values: map[string]string{"fast": "ten"},
 			wantErr: []string{`parameter "fast"`, `invalid value "ten"`, "want an integer"}, is: []error{strategy.ErrParamValue}},
 		{name: "float for int", values: map[string]string{"fast": "10.5"}, wantErr: []string{`"fast"`, `"10.5"`}},
-		{name: "below range", values: map[string]string{"fast": "4"},
-			wantErr: []string{`parameter "fast"`, "4 is not within 5..50"}, is: []error{strategy.ErrParamRange}},
-		{name: "above range float", values: map[string]string{"k": "3.01"}, wantErr: []string{`"k"`, "3.01 is not within 0.5..3"}},
+		// issue 18: range tags bound sweeps, not legal values (smacross refused interval: 4h, fast > 50).
+		{name: "outside the sweep range accepted", values: map[string]string{"fast": "80", "slow": "5", "k": "3.5", "interval": "4h", "size": "25"},
+			want: func(p *testParams) {
+				p.Fast, p.Slow, p.K, p.Interval, p.Size = 80, 5, 3.5, 4*time.Hour, decimal.RequireFromString("25")
+			}},
+		{name: "below min", values: map[string]string{"fast": "0"},
+			wantErr: []string{`parameter "fast"`, "0 is below the minimum 1"}, is: []error{strategy.ErrParamRange}},
+		{name: "above max float", values: map[string]string{"k": "10.01"}, wantErr: []string{`"k"`, "10.01 is above the maximum 10"}},
 		{name: "NaN", values: map[string]string{"k": "NaN"}, wantErr: []string{`"k"`, `invalid value "NaN"`, "finite"}},
 		{name: "bad bool", values: map[string]string{"short": "yes"}, wantErr: []string{`"short"`, `"yes"`, "true or false"}},
 		{name: "bad duration", values: map[string]string{"interval": "5"}, wantErr: []string{`"interval"`, `"5"`, "duration"}},
-		{name: "duration range", values: map[string]string{"interval": "30s"}, wantErr: []string{`"interval"`, "30s is not within 1m..15m"}},
+		{name: "duration min", values: map[string]string{"interval": "500ms"}, wantErr: []string{`"interval"`, "500ms is below the minimum 1s"}},
 		{name: "bad decimal", values: map[string]string{"size": "1,5"}, wantErr: []string{`"size"`, `"1,5"`, "decimal"}},
-		{name: "decimal range", values: map[string]string{"size": "0.00001"}, wantErr: []string{`"size"`, "0.00001 is not within 0.0001..10"}},
+		{name: "decimal min", values: map[string]string{"size": "0.00001"}, wantErr: []string{`"size"`, "0.00001 is below the minimum 0.0001"}},
 		{name: "huge exponent", values: map[string]string{"size": "1e100"}, wantErr: []string{`"size"`, "exponent"}},
 		{name: "several errors, unknown first", values: map[string]string{"zzz": "1", "fast": "x", "slow": "1"},
 			wantErr: []string{`"zzz"`, `"fast"`, `"slow"`}},
@@ -162,13 +167,13 @@ func TestDescribeParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []strategy.ParamSpec{
-		{Name: "fast", Type: "int", Default: "10", Min: "5", Max: "50", Step: "5", Help: "fast SMA length"},
-		{Name: "slow", Type: "int64", Default: "30", Min: "10", Max: "200", Help: "slow SMA length"},
-		{Name: "k", Type: "float64", Default: "2", Min: "0.5", Max: "3", Step: "0.5", Help: "band width in standard deviations"},
+		{Name: "fast", Type: "int", Default: "10", Min: "5", Max: "50", Step: "5", AtLeast: "1", Help: "fast SMA length"},
+		{Name: "slow", Type: "int64", Default: "30", Min: "10", Max: "200", AtLeast: "2", Help: "slow SMA length"},
+		{Name: "k", Type: "float64", Default: "2", Min: "0.5", Max: "3", Step: "0.5", AtLeast: "0.1", AtMost: "10", Help: "band width in standard deviations"},
 		{Name: "short", Type: "bool", Default: "false", Help: "allow short"},
 		{Name: "mode", Type: "string", Default: "close", Help: "price source"},
-		{Name: "interval", Type: "duration", Default: "1m", Min: "1m", Max: "15m", Step: "1m", Help: "candle interval"},
-		{Name: "size", Type: "decimal", Default: "0.01", Min: "0.0001", Max: "10", Help: "order size"},
+		{Name: "interval", Type: "duration", Default: "1m", Min: "1m", Max: "15m", Step: "1m", AtLeast: "1s", Help: "candle interval"},
+		{Name: "size", Type: "decimal", Default: "0.01", Min: "0.0001", Max: "10", AtLeast: "0.0001", Help: "order size"},
 		{Name: "nodef", Type: "string"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -208,9 +213,15 @@ func TestDescribeParamsBadTags(t *testing.T) {
 		{"bad default", struct {
 			X int `param:"x" default:"ten"`
 		}{}, `default: parameter "x": invalid value "ten"`},
-		{"default out of range", struct {
-			X int `param:"x" default:"100" range:"1:10"`
-		}{}, "100 is not within 1..10"},
+		{"default above max", struct {
+			X int `param:"x" default:"100" range:"1:10" max:"50"`
+		}{}, "100 is above the maximum 50"},
+		{"min on string", struct {
+			X string `param:"x" min:"a"`
+		}{}, "min on a string parameter"},
+		{"min above max", struct {
+			X int `param:"x" min:"5" max:"1"`
+		}{}, "min 5 is above max 1"},
 		{"range on string", struct {
 			X string `param:"x" range:"a:b"`
 		}{}, "range on a string parameter"},
@@ -330,7 +341,7 @@ func TestParamsStringClone(t *testing.T) {
 }
 
 // FuzzParseParams feeds arbitrary keys and values to the parser: it must never panic, and
-// whatever it accepts must lie inside the declared ranges.
+// whatever it accepts must lie within the min and max tags.
 func FuzzParseParams(f *testing.F) {
 	for _, s := range [][2]string{
 		{"fast", "10"}, {"fast", "-1"}, {"k", "1e308"}, {"k", "0x1p-2"}, {"interval", "1h"},
@@ -349,9 +360,8 @@ func FuzzParseParams(f *testing.F) {
 			}
 			return
 		}
-		if p.Fast < 5 || p.Fast > 50 || p.Slow < 10 || p.Slow > 200 || p.K < 0.5 || p.K > 3 ||
-			p.Interval < time.Minute || p.Interval > 15*time.Minute ||
-			p.Size.LessThan(decimal.RequireFromString("0.0001")) || p.Size.GreaterThan(decimal.NewFromInt(10)) {
+		if p.Fast < 1 || p.Slow < 2 || p.K < 0.1 || p.K > 10 || p.Interval < time.Second ||
+			p.Size.LessThan(decimal.RequireFromString("0.0001")) {
 			t.Fatalf("accepted %s=%q giving out-of-range %+v", key, value, p)
 		}
 	})

@@ -17,7 +17,7 @@ func nopFactory(strategy.Params, *zap.Logger) (strategy.Strategy, error) {
 }
 
 type sizeParams struct {
-	Size int `param:"size" default:"1" range:"1:10"`
+	Size int `param:"size" default:"1" range:"1:10" min:"1" max:"10"`
 }
 
 func sizeFactory(p strategy.Params, _ *zap.Logger) (strategy.Strategy, error) {
@@ -89,7 +89,7 @@ func TestRegistryNamesLookupDescribe(t *testing.T) {
 		t.Errorf("Describe(alpha) = %+v, %v", info, ok)
 	}
 	info, _ = r.Describe("sized")
-	want := []strategy.ParamSpec{{Name: "size", Type: "int", Default: "1", Min: "1", Max: "10"}}
+	want := []strategy.ParamSpec{{Name: "size", Type: "int", Default: "1", Min: "1", Max: "10", AtLeast: "1", AtMost: "10"}}
 	if !reflect.DeepEqual(info.Params, want) {
 		t.Errorf("Describe(sized).Params = %+v, want %+v", info.Params, want)
 	}
@@ -117,7 +117,7 @@ func TestRegistryNew(t *testing.T) {
 		{name: "ok defaults", strat: "sized"},
 		{name: "unknown strategy", strat: "nope", wantErr: `unknown strategy "nope" (registered: nil, noparams, panics, sized)`, is: strategy.ErrUnknownStrategy},
 		{name: "unknown param caught before factory", strat: "noparams", params: strategy.Params{"size": "3"}, wantErr: `strategy noparams: parameter "size": unknown parameter (known: none)`, is: strategy.ErrUnknownParam},
-		{name: "bad value from factory", strat: "sized", params: strategy.Params{"size": "30"}, wantErr: `strategy sized: parameter "size": value out of range: 30 is not within 1..10`, is: strategy.ErrParamRange},
+		{name: "bad value from factory", strat: "sized", params: strategy.Params{"size": "30"}, wantErr: `strategy sized: parameter "size": value out of bounds: 30 is above the maximum 10`, is: strategy.ErrParamRange},
 		{name: "factory panic", strat: "panics", wantErr: "strategy panics: factory panicked: boom"},
 		{name: "nil strategy", strat: "nil", wantErr: "factory returned no strategy"},
 	}

@@ -26,7 +26,9 @@ sweep) and help. Give names to show only those.`,
 				Name    string `json:"name"`
 				Type    string `json:"type"`
 				Default string `json:"default"`
-				Range   string `json:"range,omitempty"`
+				Range   string `json:"range,omitempty"` // what a sweep searches by default
+				Min     string `json:"min,omitempty"`   // legal bounds
+				Max     string `json:"max,omitempty"`
 				Help    string `json:"help,omitempty"`
 			}
 			type entry struct {
@@ -42,7 +44,7 @@ sweep) and help. Give names to show only those.`,
 				}
 				e := entry{Name: info.Name, Help: info.Help, Params: []param{}}
 				for _, p := range info.Params {
-					e.Params = append(e.Params, param{p.Name, p.Type, p.Default, p.Range(), p.Help})
+					e.Params = append(e.Params, param{p.Name, p.Type, p.Default, p.Range(), p.AtLeast, p.AtMost, p.Help})
 				}
 				out = append(out, e)
 			}
@@ -64,9 +66,19 @@ sweep) and help. Give names to show only those.`,
 					continue
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "  PARAM\tTYPE\tDEFAULT\tRANGE\tHELP")
+				// SWEEP is what a sweep searches by default; LEGAL the values a config may set.
+				fmt.Fprintln(tw, "  PARAM\tTYPE\tDEFAULT\tSWEEP\tLEGAL\tHELP")
 				for _, p := range e.Params {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Name, p.Type, p.Default, p.Range, p.Help)
+					legal := ""
+					switch {
+					case p.Min != "" && p.Max != "":
+						legal = p.Min + ".." + p.Max
+					case p.Min != "":
+						legal = ">= " + p.Min
+					case p.Max != "":
+						legal = "<= " + p.Max
+					}
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Type, p.Default, p.Range, legal, p.Help)
 				}
 				if err := tw.Flush(); err != nil {
 					return err

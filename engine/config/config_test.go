@@ -20,7 +20,7 @@ import (
 )
 
 type crossParams struct {
-	Fast     int             `param:"fast" default:"5" range:"1:50:1" help:"fast length"`
+	Fast     int             `param:"fast" default:"5" range:"1:50:1" min:"1" max:"50" help:"fast length"`
 	Slow     int             `param:"slow" default:"20" range:"2:200:2" help:"slow length"`
 	Size     decimal.Decimal `param:"size" default:"0.01" help:"size"`
 	Interval time.Duration   `param:"interval" default:"1m" range:"1m:5m:1m" help:"candle interval"`

@@ -19,9 +19,9 @@ const Help = "Bollinger mean reversion with limit orders: a buy limit rests at t
 
 // Params are the strategy's parameters.
 type Params struct {
-	Period   int             `param:"period" default:"20" range:"5:100:5" help:"band length, in candles"`
-	K        float64         `param:"k" default:"2" range:"0.5:4:0.5" help:"band half-width in standard deviations"`
-	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" help:"candle interval"`
+	Period   int             `param:"period" default:"20" range:"5:100:5" min:"2" help:"band length, in candles"`
+	K        float64         `param:"k" default:"2" range:"0.5:4:0.5" min:"0.01" help:"band half-width in standard deviations"`
+	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" min:"1s" help:"candle interval"`
 	Size     decimal.Decimal `param:"size" default:"0.01" help:"entry size in base units"`
 }
 

@@ -19,11 +19,11 @@ const Help = "Donchian breakout: market-buys size when a candle closes above the
 
 // Params are the strategy's parameters.
 type Params struct {
-	Period   int             `param:"period" default:"20" range:"5:100:5" help:"Donchian channel length, in candles"`
-	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" help:"candle interval"`
+	Period   int             `param:"period" default:"20" range:"5:100:5" min:"1" help:"Donchian channel length, in candles"`
+	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" min:"1s" help:"candle interval"`
 	Size     decimal.Decimal `param:"size" default:"0.01" help:"order size in base units"`
-	Stop     decimal.Decimal `param:"stop" default:"1" range:"0.25:5:0.25" help:"stop-loss distance below the breakout close, percent"`
-	Take     decimal.Decimal `param:"take" default:"2" range:"0.5:10:0.5" help:"take-profit distance above the breakout close, percent"`
+	Stop     decimal.Decimal `param:"stop" default:"1" range:"0.25:5:0.25" min:"0.01" max:"99.99" help:"stop-loss distance below the breakout close, percent"`
+	Take     decimal.Decimal `param:"take" default:"2" range:"0.5:10:0.5" min:"0.01" help:"take-profit distance above the breakout close, percent"`
 }
 
 // Validate checks what the tags cannot.

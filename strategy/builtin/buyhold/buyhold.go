@@ -17,7 +17,7 @@ const Help = "Buy and hold, the benchmark: one market buy with a fraction of the
 
 // Params are the strategy's parameters.
 type Params struct {
-	Fraction decimal.Decimal `param:"fraction" default:"0.95" range:"0.05:1:0.05" help:"share of the starting quote balance to invest; the rest absorbs fees and slippage"`
+	Fraction decimal.Decimal `param:"fraction" default:"0.95" range:"0.05:1:0.05" min:"0.0001" max:"1" help:"share of the starting quote balance to invest; the rest absorbs fees and slippage"`
 }
 
 // Validate checks what the tags cannot.

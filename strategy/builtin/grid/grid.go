@@ -18,10 +18,10 @@ const Help = "Post-only grid market maker: resting limit orders levels deep on e
 
 // Params are the strategy's parameters.
 type Params struct {
-	Levels   int             `param:"levels" default:"3" range:"1:10:1" help:"orders on each side of the mid"`
-	Spacing  decimal.Decimal `param:"spacing" default:"20" range:"5:100:5" help:"distance between levels, basis points of the centre"`
+	Levels   int             `param:"levels" default:"3" range:"1:10:1" min:"1" help:"orders on each side of the mid"`
+	Spacing  decimal.Decimal `param:"spacing" default:"20" range:"5:100:5" min:"0.01" max:"9999" help:"distance between levels, basis points of the centre"`
 	Size     decimal.Decimal `param:"size" default:"0.001" help:"size of each grid order in base units"`
-	Recenter time.Duration   `param:"recenter" default:"1m" range:"10s:10m:10s" help:"how often to check whether the mid has left the grid"`
+	Recenter time.Duration   `param:"recenter" default:"1m" range:"10s:10m:10s" min:"1s" help:"how often to check whether the mid has left the grid"`
 }
 
 // Validate checks what the tags cannot.

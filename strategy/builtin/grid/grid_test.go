@@ -182,7 +182,7 @@ func TestParams(t *testing.T) {
 	}{
 		{strategy.Params{"levels": "0"}, `parameter "levels"`},
 		{strategy.Params{"size": "0"}, "size must be positive"},
-		{strategy.Params{"recenter": "1s"}, `parameter "recenter"`},
+		{strategy.Params{"recenter": "500ms"}, `parameter "recenter"`},
 	} {
 		if _, err := grid.New(tc.params, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%v) = %v, want error containing %q", tc.params, err, tc.want)

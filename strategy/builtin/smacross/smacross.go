@@ -19,9 +19,9 @@ const Help = "SMA crossover on closed candles: market-buys size when the fast SM
 
 // Params are the strategy's parameters.
 type Params struct {
-	Fast     int             `param:"fast" default:"10" range:"5:50:5" help:"fast SMA length, in candles"`
-	Slow     int             `param:"slow" default:"30" range:"10:200:10" help:"slow SMA length, in candles"`
-	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" help:"candle interval"`
+	Fast     int             `param:"fast" default:"10" range:"5:50:5" min:"1" help:"fast SMA length, in candles"`
+	Slow     int             `param:"slow" default:"30" range:"10:200:10" min:"2" help:"slow SMA length, in candles"`
+	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" min:"1s" help:"candle interval"`
 	Size     decimal.Decimal `param:"size" default:"0.01" help:"order size in base units"`
 }
 

@@ -115,7 +115,7 @@ func TestParams(t *testing.T) {
 	}{
 		{strategy.Params{"fast": "30", "slow": "20"}, "fast must be shorter than slow"},
 		{strategy.Params{"size": "0"}, "size must be positive"},
-		{strategy.Params{"interval": "30s"}, `parameter "interval"`},
+		{strategy.Params{"interval": "500ms"}, `parameter "interval"`},
 		{strategy.Params{"speed": "1"}, `unknown parameter`},
 	} {
 		if _, err := smacross.New(tc.params, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -127,4 +127,12 @@ func TestParams(t *testing.T) {
 func TestConformance(t *testing.T) {
 	strategytest.Run(t, smacross.New, strategy.Params{"fast": "5", "slow": "10"}, nil)
 	strategytest.Run(t, smacross.New, nil, strategytest.RandomWalk(7, 2000))
+}
+
+// TestParamsOutsideSweepRange: issue 18 found smacross refusing interval: 4h and fast > 50
+// because its sweep ranges were enforced as legal values.
+func TestParamsOutsideSweepRange(t *testing.T) {
+	if _, err := smacross.New(strategy.Params{"interval": "4h", "fast": "60", "slow": "400"}, nil); err != nil {
+		t.Errorf("New(interval=4h, fast=60, slow=400) = %v, want accepted", err)
+	}
 }
