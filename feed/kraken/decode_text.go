@@ -3,9 +3,9 @@ package kraken
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/shopspring/decimal"
 )
 
@@ -188,7 +188,7 @@ func (w *jsonObj) key(k string) {
 		w.b = append(w.b, ',')
 	}
 	w.n++
-	w.b = appendJSONString(w.b, k)
+	w.b = jsonstr.Append(w.b, k)
 	w.b = append(w.b, ':')
 }
 
@@ -198,7 +198,7 @@ func (w *jsonObj) str(k, v string) {
 		return
 	}
 	w.key(k)
-	w.b = appendJSONString(w.b, v)
+	w.b = jsonstr.Append(w.b, v)
 }
 
 func (w *jsonObj) strs(k string, v []string) {
@@ -208,7 +208,7 @@ func (w *jsonObj) strs(k string, v []string) {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = appendJSONString(w.b, s)
+		w.b = jsonstr.Append(w.b, s)
 	}
 	w.b = append(w.b, ']')
 }
@@ -304,33 +304,4 @@ func DecimalText(d decimal.Decimal) string {
 		return d.StringFixed(-e)
 	}
 	return d.String()
-}
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
 }

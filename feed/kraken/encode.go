@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 )
 
 // The frame encoders write trade and book frames the way Kraken prints them, so that the
@@ -107,16 +108,16 @@ func AppendV2Trades(dst []byte, pair feed.Pair, snapshot bool, priceDecimals, qt
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"symbol":`...)
-		dst = appendJSONString(dst, string(pair))
+		dst = jsonstr.Append(dst, string(pair))
 		dst = append(dst, `,"side":`...)
-		dst = appendJSONString(dst, t.Side.String())
+		dst = jsonstr.Append(dst, t.Side.String())
 		dst = append(dst, `,"price":`...)
 		dst = appendNum(dst, t.Price, priceDecimals)
 		dst = append(dst, `,"qty":`...)
 		dst = appendNum(dst, t.Qty, qtyDecimals)
 		if t.OrdType != feed.OrdUnknown {
 			dst = append(dst, `,"ord_type":`...)
-			dst = appendJSONString(dst, t.OrdType.String())
+			dst = jsonstr.Append(dst, t.OrdType.String())
 		}
 		if t.ID != 0 {
 			dst = append(dst, `,"trade_id":`...)
@@ -143,7 +144,7 @@ func AppendV2Book(dst []byte, u *feed.BookUpdate, priceDecimals, qtyDecimals int
 		dst = append(dst, `"update"`...)
 	}
 	dst = append(dst, `,"data":[{"symbol":`...)
-	dst = appendJSONString(dst, string(u.Pair))
+	dst = jsonstr.Append(dst, string(u.Pair))
 	dst = appendV2Levels(append(dst, `,"bids":`...), u.Bids, priceDecimals, qtyDecimals)
 	dst = appendV2Levels(append(dst, `,"asks":`...), u.Asks, priceDecimals, qtyDecimals)
 	if u.HasChecksum {
@@ -214,9 +215,9 @@ func AppendV1Trades(dst []byte, channelID int64, v1Pair string, priceDecimals, q
 
 func appendV1Tail(dst []byte, channelName, v1Pair string) []byte {
 	dst = append(dst, ',')
-	dst = appendJSONString(dst, channelName)
+	dst = jsonstr.Append(dst, channelName)
 	dst = append(dst, ',')
-	dst = appendJSONString(dst, v1Pair)
+	dst = jsonstr.Append(dst, v1Pair)
 	return append(dst, ']')
 }
 
@@ -282,6 +283,6 @@ func AppendV1Book(dst []byte, channelID int64, v1Pair string, depth int, u *feed
 	dst = append(dst, `,"book-`...)
 	dst = strconv.AppendInt(dst, int64(depth), 10)
 	dst = append(dst, `",`...)
-	dst = appendJSONString(dst, v1Pair)
+	dst = jsonstr.Append(dst, v1Pair)
 	return append(dst, ']')
 }

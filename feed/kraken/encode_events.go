@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 )
 
 // Encoder turns normalised trades and book messages back into the frames Kraken sends on one
@@ -237,7 +238,7 @@ func (e *Encoder) AppendSubscribed(dst []byte, channel string, pair feed.Pair, t
 			dst = strconv.AppendInt(dst, int64(e.depth), 10)
 		}
 		dst = append(dst, `","event":"subscriptionStatus","pair":`...)
-		dst = appendJSONString(dst, ps.info.WSName)
+		dst = jsonstr.Append(dst, ps.info.WSName)
 		dst = append(dst, `,"status":"subscribed","subscription":{`...)
 		if book {
 			dst = append(dst, `"depth":`...)
@@ -258,7 +259,7 @@ func (e *Encoder) AppendSubscribed(dst []byte, channel string, pair feed.Pair, t
 	dst = append(dst, `,"snapshot":`...)
 	dst = strconv.AppendBool(dst, book)
 	dst = append(dst, `,"symbol":`...)
-	dst = appendJSONString(dst, string(pair))
+	dst = jsonstr.Append(dst, string(pair))
 	dst = append(dst, `},"success":true,"time_in":`...)
 	dst = appendV2Stamp(dst, t)
 	dst = append(dst, `,"time_out":`...)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 )
 
 // Request is a public WebSocket request on either API: subscribe, unsubscribe or ping.
@@ -133,17 +134,17 @@ func (r *Request) AppendV1(dst []byte) ([]byte, error) {
 		return dst, err
 	}
 	b := append(dst, `{"event":`...)
-	b = appendJSONString(b, r.Method)
+	b = jsonstr.Append(b, r.Method)
 	if r.Method != "ping" {
 		b = append(b, `,"pair":[`...)
 		for i, p := range r.Pairs {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, V2ToV1(p))
+			b = jsonstr.Append(b, V2ToV1(p))
 		}
 		b = append(b, `],"subscription":{"name":`...)
-		b = appendJSONString(b, r.Channel)
+		b = jsonstr.Append(b, r.Channel)
 		if r.Depth != 0 {
 			b = append(b, `,"depth":`...)
 			b = strconv.AppendInt(b, int64(r.Depth), 10)
@@ -170,17 +171,17 @@ func (r *Request) AppendV2(dst []byte) ([]byte, error) {
 		return dst, err
 	}
 	b := append(dst, `{"method":`...)
-	b = appendJSONString(b, r.Method)
+	b = jsonstr.Append(b, r.Method)
 	if r.Method != "ping" {
 		b = append(b, `,"params":{"channel":`...)
-		b = appendJSONString(b, r.Channel)
+		b = jsonstr.Append(b, r.Channel)
 		if r.Channel != "instrument" {
 			b = append(b, `,"symbol":[`...)
 			for i, p := range r.Pairs {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendJSONString(b, string(p))
+				b = jsonstr.Append(b, string(p))
 			}
 			b = append(b, ']')
 		}
@@ -194,7 +195,7 @@ func (r *Request) AppendV2(dst []byte) ([]byte, error) {
 		}
 		if r.EventTrigger != "" {
 			b = append(b, `,"event_trigger":`...)
-			b = appendJSONString(b, r.EventTrigger)
+			b = jsonstr.Append(b, r.EventTrigger)
 		}
 		if r.Method == "subscribe" {
 			b = append(b, `,"snapshot":`...)

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/papertrade/papertrade/feed/kraken"
 )
 
@@ -76,7 +77,7 @@ func AppendLine(dst []byte, f Frame) ([]byte, error) {
 		dst = append(dst, '}', '\n')
 	case payloadText:
 		dst = append(dst, keyText...)
-		dst = appendEscaped(dst, f.Raw)
+		dst = jsonstr.AppendInner(dst, f.Raw)
 		dst = append(dst, '"', '}', '\n')
 	default:
 		dst = append(dst, keyB64...)
@@ -522,34 +523,6 @@ func hexVal(c byte) int {
 		return int(c-'A') + 10
 	}
 	return -1
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendEscaped appends s (valid UTF-8) as the inside of a JSON string.
-func appendEscaped(dst, s []byte) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	return append(dst, s[start:]...)
 }
 
 // unescapeInPlace decodes the inside of a JSON string into the front of b and returns the

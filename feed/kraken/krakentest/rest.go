@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/shopspring/decimal"
 )
 
@@ -26,13 +27,13 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		b := []byte(`{"unixtime":`)
 		b = strconv.AppendInt(b, now.Unix(), 10)
 		b = append(b, `,"rfc1123":`...)
-		b = appendString(b, now.Format("Mon, 02 Jan 06 15:04:05 -0700"))
+		b = jsonstr.Append(b, now.Format("Mon, 02 Jan 06 15:04:05 -0700"))
 		body = restOK(append(b, '}'))
 	case "/0/public/SystemStatus":
 		b := []byte(`{"status":`)
-		b = appendString(b, string(s.SystemStatus()))
+		b = jsonstr.Append(b, string(s.SystemStatus()))
 		b = append(b, `,"timestamp":`...)
-		b = appendString(b, s.now().UTC().Format(time.RFC3339))
+		b = jsonstr.Append(b, s.now().UTC().Format(time.RFC3339))
 		body = restOK(append(b, '}'))
 	case "/0/public/AssetPairs":
 		body = s.restAssetPairs(r.URL.Query().Get("pair"))
@@ -63,7 +64,7 @@ func restOK(result []byte) []byte {
 
 func restErr(text string) []byte {
 	b := []byte(`{"error":[`)
-	b = appendString(b, text)
+	b = jsonstr.Append(b, text)
 	return append(b, `],"result":{}}`...)
 }
 
@@ -128,7 +129,7 @@ func (s *Server) restAssetPairs(names string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, rp.key)
+		b = jsonstr.Append(b, rp.key)
 		b = append(b, ':')
 		b = appendAssetPair(b, rp.ps)
 	}
@@ -185,7 +186,7 @@ func appendAssetPair(b []byte, ps *pairState) []byte {
 	}
 	str := func(b []byte, key, v string) []byte {
 		b = appendKey(b, key)
-		b = appendString(b, v)
+		b = jsonstr.Append(b, v)
 		return append(b, ',')
 	}
 	num := func(b []byte, key string, v int64) []byte {
@@ -230,7 +231,7 @@ func appendAssetPair(b []byte, ps *pairState) []byte {
 	b = str(b, "costmin", p.CostMin.String())
 	b = str(b, "tick_size", tick.String())
 	b = appendKey(b, "status")
-	b = appendString(b, status)
+	b = jsonstr.Append(b, status)
 	return append(b, '}')
 }
 
@@ -271,7 +272,7 @@ func (s *Server) restTrades(r *http.Request) []byte {
 	recs := ps.tradesSince(since, count)
 	b := make([]byte, 0, 64+90*len(recs))
 	b = append(b, '{')
-	b = appendString(b, resultKey(ps, name))
+	b = jsonstr.Append(b, resultKey(ps, name))
 	b = append(b, ":["...)
 	for i, t := range recs {
 		if i > 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 )
 
 // The REST market-data endpoints (Assets, Ticker, OHLC, Depth) in the shapes of real 2025-11
@@ -91,9 +92,9 @@ func (s *Server) restAssetsList(names string) []byte {
 		if isFiat(a.alt) {
 			dec, disp = 4, 2
 		}
-		b = appendString(b, a.id)
+		b = jsonstr.Append(b, a.id)
 		b = append(b, `:{"aclass":"currency","altname":`...)
-		b = appendString(b, a.alt)
+		b = jsonstr.Append(b, a.alt)
 		b = append(b, `,"decimals":`...)
 		b = strconv.AppendInt(b, int64(dec), 10)
 		b = append(b, `,"display_decimals":`...)
@@ -116,7 +117,7 @@ func (s *Server) restTicker(names string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, rp.key)
+		b = jsonstr.Append(b, rp.key)
 		b = append(b, ':')
 		b = appendRESTTicker(b, rp.ps)
 	}
@@ -214,7 +215,7 @@ func (s *Server) restOHLC(r *http.Request) []byte {
 		last = cs[0].start.Unix()
 	}
 	b := []byte{'{'}
-	b = appendString(b, resultKey(ps, name))
+	b = jsonstr.Append(b, resultKey(ps, name))
 	b = append(b, ":["...)
 	first := true
 	for i := range cs {
@@ -298,7 +299,7 @@ func (s *Server) restDepth(r *http.Request) []byte {
 			b = append(b, '[')
 			b = appendFixedQ(b, l.Price, ps.v1PScale)
 			b = append(b, ',')
-			b = appendString(b, l.Qty.Decimal().String()) // trimmed, as in the capture ("0.136")
+			b = jsonstr.Append(b, l.Qty.Decimal().String()) // trimmed, as in the capture ("0.136")
 			b = append(b, ',')
 			b = strconv.AppendInt(b, ps.levelTime(sd, l.Price).Unix(), 10)
 			b = append(b, ']')
@@ -306,7 +307,7 @@ func (s *Server) restDepth(r *http.Request) []byte {
 		return append(b, ']')
 	}
 	b := []byte{'{'}
-	b = appendString(b, resultKey(ps, name))
+	b = jsonstr.Append(b, resultKey(ps, name))
 	b = append(b, `:{"asks":`...)
 	b = side(b, feed.Sell)
 	b = append(b, `,"bids":`...)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/papertrade/papertrade/feed/kraken"
 )
 
@@ -313,25 +314,25 @@ func v1Status(req *v1Request, ps *pairState, pair, status, errText string) []byt
 		b = append(b, `"channelID":`...)
 		b = strconv.AppendInt(b, ps.channelIDs[name], 10)
 		b = append(b, `,"channelName":`...)
-		b = appendString(b, name)
+		b = jsonstr.Append(b, name)
 		b = append(b, ',')
 	}
 	if errText != "" {
 		b = append(b, `"errorMessage":`...)
-		b = appendString(b, errText)
+		b = jsonstr.Append(b, errText)
 		b = append(b, ',')
 	}
 	b = append(b, `"event":"subscriptionStatus"`...)
 	if pair != "" {
 		b = append(b, `,"pair":`...)
-		b = appendString(b, pair)
+		b = jsonstr.Append(b, pair)
 	}
 	if req.reqID != nil {
 		b = append(b, `,"reqid":`...)
 		b = append(b, req.reqID...)
 	}
 	b = append(b, `,"status":`...)
-	b = appendString(b, status)
+	b = jsonstr.Append(b, status)
 	b = append(b, `,"subscription":`...)
 	if errText != "" || req.channel == chNone {
 		// Errors echo the subscription as the client sent it (values untouched: a "depth":"10"
@@ -350,7 +351,7 @@ func v1Status(req *v1Request, ps *pairState, pair, status, errText string) []byt
 			b = append(b, ',')
 		}
 		b = append(b, `"name":`...)
-		b = appendString(b, req.channel.String())
+		b = jsonstr.Append(b, req.channel.String())
 		b = append(b, '}')
 	}
 	return append(b, '}')
@@ -369,7 +370,7 @@ func echoJSON(raw json.RawMessage) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonstr.Append(b, k)
 			b = append(b, ':')
 			var c bytes.Buffer
 			if json.Compact(&c, obj[k]) != nil {
@@ -388,7 +389,7 @@ func echoJSON(raw json.RawMessage) []byte {
 
 func v1Error(text string, reqID json.RawMessage) []byte {
 	b := []byte(`{"errorMessage":`)
-	b = appendString(b, text)
+	b = jsonstr.Append(b, text)
 	b = append(b, `,"event":"error"`...)
 	if reqID != nil {
 		b = append(b, `,"reqid":`...)
@@ -411,9 +412,9 @@ func v1Pong(reqID json.RawMessage) []byte {
 // Kraken added in 2026, empty when nothing is announced.
 func v1SystemStatus(state feed.SystemState, connID uint64, version string) []byte {
 	b := []byte(`{"event":"systemStatus","version":`)
-	b = appendString(b, version)
+	b = jsonstr.Append(b, version)
 	b = append(b, `,"status":`...)
-	b = appendString(b, string(state))
+	b = jsonstr.Append(b, string(state))
 	b = append(b, `,"connectionID":`...)
 	b = strconv.AppendUint(b, connID, 10)
 	return append(b, `,"upcoming_maintenance":[],"emergency":[]}`...)
@@ -451,9 +452,9 @@ func (s *Server) sendSnapshotV1(c *conn, sb *sub) {
 
 func appendV1Tail(b []byte, name string, ps *pairState) []byte {
 	b = append(b, ',')
-	b = appendString(b, name)
+	b = jsonstr.Append(b, name)
 	b = append(b, ',')
-	b = appendString(b, ps.v1Name)
+	b = jsonstr.Append(b, ps.v1Name)
 	return append(b, ']')
 }
 

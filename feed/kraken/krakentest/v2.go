@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/shopspring/decimal"
 )
@@ -249,7 +250,7 @@ func (s *Server) unsubscribeV2(c *conn, req *v2Request, tin time.Time) {
 // v2Result encodes an ack's result object, fields in the wire's (alphabetical) order.
 func v2Result(req *v2Request, sym string, subscribe bool) []byte {
 	b := []byte(`{"channel":`)
-	b = appendString(b, req.channel.String())
+	b = jsonstr.Append(b, req.channel.String())
 	switch req.channel {
 	case chBook:
 		b = append(b, `,"depth":`...)
@@ -271,7 +272,7 @@ func v2Result(req *v2Request, sym string, subscribe bool) []byte {
 	}
 	if sym != "" {
 		b = append(b, `,"symbol":`...)
-		b = appendString(b, sym)
+		b = jsonstr.Append(b, sym)
 	}
 	if subscribe {
 		switch req.channel {
@@ -289,12 +290,12 @@ func v2Ack(dst []byte, method string, reqID json.RawMessage, result []byte, errT
 	b := append(dst, '{')
 	if errText != "" {
 		b = append(b, `"error":`...)
-		b = appendString(b, errText)
+		b = jsonstr.Append(b, errText)
 		b = append(b, ',')
 	}
 	if method != "" {
 		b = append(b, `"method":`...)
-		b = appendString(b, method)
+		b = jsonstr.Append(b, method)
 		b = append(b, ',')
 	}
 	if reqID != nil {
@@ -311,7 +312,7 @@ func v2Ack(dst []byte, method string, reqID json.RawMessage, result []byte, errT
 	b = strconv.AppendBool(b, errText == "")
 	if errText != "" && symbol != "" {
 		b = append(b, `,"symbol":`...)
-		b = appendString(b, symbol)
+		b = jsonstr.Append(b, symbol)
 	}
 	b = append(b, `,"time_in":`...)
 	b = appendV2Time(b, tin)
@@ -342,9 +343,9 @@ var v2Heartbeat = []byte(`{"channel":"heartbeat"}`)
 // "online" (a 2024-05 maintenance frame).
 func v2StatusFrame(state feed.SystemState, connID uint64, version string) []byte {
 	b := []byte(`{"channel":"status","type":"update","data":[{"version":`)
-	b = appendString(b, version)
+	b = jsonstr.Append(b, version)
 	b = append(b, `,"system":`...)
-	b = appendString(b, string(state))
+	b = jsonstr.Append(b, string(state))
 	b = append(b, `,"api_version":"v2"`...)
 	if state == feed.SystemOnline {
 		b = append(b, `,"connection_id":`...)
@@ -452,7 +453,7 @@ func v2Ticker(ps *pairState, snapshot bool, now time.Time) []byte {
 		b = append(b, `"update"`...)
 	}
 	b = append(b, `,"data":[{"symbol":`...)
-	b = appendString(b, string(ps.info.Pair))
+	b = jsonstr.Append(b, string(ps.info.Pair))
 	b = append(b, `,"bid":`...)
 	b = appendFixed(b, bid.Price, ps.pScale)
 	b = append(b, `,"bid_qty":`...)
@@ -491,7 +492,7 @@ func v2OHLC(ps *pairState, c *candle, snapshot bool, now time.Time) []byte {
 	b = append(b, `,"timestamp":`...)
 	b = appendV2TimeNano(b, now)
 	b = append(b, `,"data":[{"symbol":`...)
-	b = appendString(b, string(ps.info.Pair))
+	b = jsonstr.Append(b, string(ps.info.Pair))
 	b = append(b, `,"open":`...)
 	b = appendFixed(b, c.open, ps.pScale)
 	b = append(b, `,"high":`...)
@@ -542,7 +543,7 @@ func (s *Server) v2Instrument() []byte {
 			b.WriteByte(',')
 		}
 		x := []byte(`{"id":`)
-		x = appendString(x, a.id)
+		x = jsonstr.Append(x, a.id)
 		x = append(x, `,"status":"enabled","precision":`...)
 		x = strconv.AppendInt(x, int64(a.prec), 10)
 		x = append(x, `,"precision_display":`...)
@@ -575,13 +576,13 @@ func v2InstrumentPair(p *feed.PairInfo) []byte {
 		lot = decimal.New(1, -p.LotDecimals)
 	}
 	x := []byte(`{"symbol":`)
-	x = appendString(x, string(p.Pair))
+	x = jsonstr.Append(x, string(p.Pair))
 	x = append(x, `,"base":`...)
-	x = appendString(x, p.Pair.Base())
+	x = jsonstr.Append(x, p.Pair.Base())
 	x = append(x, `,"quote":`...)
-	x = appendString(x, p.Pair.Quote())
+	x = jsonstr.Append(x, p.Pair.Quote())
 	x = append(x, `,"status":`...)
-	x = appendString(x, status)
+	x = jsonstr.Append(x, status)
 	x = append(x, `,"qty_precision":`...)
 	x = strconv.AppendInt(x, int64(p.LotDecimals), 10)
 	x = append(x, `,"qty_increment":`...)

@@ -3,7 +3,6 @@ package krakentest
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/shopspring/decimal"
@@ -12,45 +11,6 @@ import (
 // The server writes every frame by hand with these appenders: numbers come from feed.Fixed or
 // decimal.Decimal text (never float64), field order follows the real wire, and a frame is
 // encoded once per stream and shared by all its subscribers.
-
-// appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigit(c>>4), hexDigit(c&0xf))
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
-}
-
-func hexDigit(b byte) byte { return "0123456789abcdef"[b] }
 
 // appendKey appends `"key":`.
 func appendKey(dst []byte, key string) []byte {
