@@ -15,15 +15,21 @@ import (
 const Name = "smacross"
 
 // Help is the strategy's one-paragraph description for listings.
-const Help = "SMA crossover on closed candles: market-buys size when the fast SMA crosses above the slow one, sells the position when it crosses below."
+const Help = "SMA crossover on closed candles: market-buys size (or a fraction of the free balance) when the fast SMA crosses above the slow one, sells the position when it crosses below."
 
 // Params are the strategy's parameters.
 type Params struct {
 	Fast     int             `param:"fast" default:"10" range:"5:50:5" min:"1" help:"fast SMA length, in candles"`
 	Slow     int             `param:"slow" default:"30" range:"10:200:10" min:"2" help:"slow SMA length, in candles"`
 	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" min:"1s" help:"candle interval"`
-	Size     decimal.Decimal `param:"size" default:"0.01" help:"order size in base units"`
+	Size     decimal.Decimal `param:"size" default:"0.01" help:"order size in base units (unless fraction is set)"`
+	Fraction decimal.Decimal `param:"fraction" default:"0" min:"0" max:"1" help:"if above 0, buys spend this share of the free quote balance, not size (1 = all-in, less 0.5% for the fee)"`
 }
+
+// FeeReserve is the share of the quote a fraction-sized buy keeps back for the taker fee
+// (Kraken's highest spot taker fee is 0.40%), so that all-in buys are not refused for
+// insufficient funds.
+var FeeReserve = decimal.RequireFromString("0.005")
 
 // Validate checks what the tags cannot.
 func (p *Params) Validate() error {
@@ -113,6 +119,18 @@ func (s *SMACross) buy(c strategy.Context, k feed.Candle) {
 		return // already long, or an order is still working
 	}
 	m := c.Market(k.Pair)
+	if s.p.Fraction.Sign() > 0 {
+		// Sized in quote (Kraken's viqc): the exchange buys what the amount pays for at the
+		// prices it finds, so the size never depends on a stale candle close.
+		free := c.Balance(k.Pair.Quote()).Free()
+		quote := free.Mul(s.p.Fraction).Div(decimal.NewFromInt(1).Add(FeeReserve)).Truncate(max(m.CostDecimals, 2))
+		if quote.Sign() <= 0 || (m.CostMin.Sign() > 0 && quote.LessThan(m.CostMin)) {
+			s.log.Warn("free balance below the pair's minimum cost; not buying", zap.Stringer("pair", k.Pair), zap.Stringer("quote", quote))
+			return
+		}
+		s.submit(c, strategy.Order{Pair: k.Pair, Side: feed.Buy, Type: strategy.Market, QuoteQty: quote})
+		return
+	}
 	qty := m.FloorQty(s.p.Size)
 	if !m.Tradable(qty, k.Close) {
 		s.log.Warn("size below the pair's minimum; not buying", zap.Stringer("pair", k.Pair), zap.Stringer("size", qty))

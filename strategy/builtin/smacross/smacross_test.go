@@ -136,3 +136,31 @@ func TestParamsOutsideSweepRange(t *testing.T) {
 		t.Errorf("New(interval=4h, fast=60, slow=400) = %v, want accepted", err)
 	}
 }
+
+// TestFractionSizing: issue 18 asked for samples that size by balance. fraction=1 is all-in:
+// the golden cross spends the whole free USD, less FeeReserve for the taker fee, as a
+// quote-sized market buy. (strategytest's fake matching fills only base-sized orders, so the
+// sell of what it bought is covered by the engine's viqc tests, not here.)
+func TestFractionSizing(t *testing.T) {
+	s := newStrategy(t, strategy.Params{"fast": "5", "slow": "10", "fraction": "1"})
+	c := strategytest.NewContext(t, s, strategytest.WithBalance("USD", "100000"), strategytest.WithMatching())
+	play(t, c, vShape)
+	var buys []strategy.Order
+	for _, a := range c.Actions() {
+		if a.Op != "submit" {
+			continue
+		}
+		if a.Err != "" {
+			t.Errorf("%s rejected: %s", a.Order.Side, a.Err)
+		}
+		if a.Order.Side == feed.Buy {
+			buys = append(buys, a.Order)
+		}
+	}
+	if len(buys) != 1 {
+		t.Fatalf("buys %d, want 1", len(buys))
+	}
+	if got, want := buys[0].QuoteQty.String(), "99502.48756"; got != want || !buys[0].Qty.IsZero() { // 100000 / 1.005, to the pair's cost_decimals (5)
+		t.Errorf("all-in buy: quote %s qty %s, want quote %s", got, buys[0].Qty, want)
+	}
+}
