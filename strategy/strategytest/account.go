@@ -185,6 +185,9 @@ func (c *Context) balance(asset string) strategy.Balance {
 // reservation is what an order needs to hold for qty: base for a sell, quote for a buy
 // valued at its limit or trigger price, or the ask or last price for a market buy.
 func (c *Context) reservation(o *order, qty decimal.Decimal) (decimal.Decimal, string) {
+	if o.Leverage > 0 {
+		return decimal.Zero, o.Pair.Quote() // a margin order holds margin, not funds
+	}
 	if o.Side == feed.Sell {
 		return qty, o.Pair.Base()
 	}
@@ -223,6 +226,7 @@ func (c *Context) position(pair feed.Pair) strategy.Position {
 	if m, ok := c.markets[pair]; ok && m.info.HasLast && p.Qty.Sign() > 0 {
 		out.UnrealizedPnL = m.info.Last.Sub(p.AvgEntry).Mul(p.Qty)
 	}
+	out.Margin = c.marginView(pair)
 	return out
 }
 
@@ -301,6 +305,9 @@ func (c *Context) validate(o strategy.Order) (strategy.Order, error) {
 	}
 	if err != nil {
 		return o, err
+	}
+	if n.Leverage > 0 {
+		return n, c.checkMargin(n)
 	}
 	need, asset := c.reservation(&order{Order: n}, n.Qty)
 	if need.GreaterThan(c.balance(asset).Free()) {
@@ -441,7 +448,17 @@ func (c *Context) fill(o *order, qty, price decimal.Decimal, liq strategy.Liquid
 		p = &strategy.Position{Pair: o.Pair, Qty: decimal.Zero, AvgEntry: decimal.Zero, RealizedPnL: decimal.Zero}
 		c.pos[o.Pair] = p
 	}
-	if o.Side == feed.Buy {
+	if o.Leverage > 0 {
+		var ok bool
+		if qty, ok = c.marginFill(o, qty, price, fee); !ok {
+			c.finish(o, strategy.StatusCanceled)
+			return c.deliverUpdate(c.update(o, strategy.ErrReduceOnlyClosed.Error()))
+		}
+		cost = qty.Mul(price)
+		fee = cost.Mul(c.cfg.feePct).Div(decimal.NewFromInt(100)).Round(info.CostDecimals)
+		c.balances[quote] = c.balances[quote].Sub(fee)
+		p.RealizedPnL = p.RealizedPnL.Sub(fee)
+	} else if o.Side == feed.Buy {
 		c.balances[base] = c.balances[base].Add(qty)
 		c.balances[quote] = c.balances[quote].Sub(cost).Sub(fee)
 		nq := p.Qty.Add(qty)
@@ -483,6 +500,7 @@ func (c *Context) fill(o *order, qty, price decimal.Decimal, liq strategy.Liquid
 			Order: strategy.Order{
 				Pair: o.Pair, Side: o.Side.Opposite(), Type: o.Close.Type, Qty: o.filled,
 				Price: o.Close.Price, Price2: o.Close.Price2, Offset: o.Close.Offset, UserRef: o.UserRef,
+				Leverage: o.Leverage, // a margin order's close trades on margin: it closes the position
 			},
 			status: strategy.StatusOpen, filled: decimal.Zero, cost: decimal.Zero, fee: decimal.Zero, seq: c.seq,
 		}

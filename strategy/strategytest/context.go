@@ -27,6 +27,10 @@ func BTCUSD() feed.PairInfo {
 		Taker:             []feed.FeeTier{{Volume: decimal.Zero, Percent: decimal.New(40, -2)}},
 		Maker:             []feed.FeeTier{{Volume: decimal.Zero, Percent: decimal.New(25, -2)}},
 		FeeVolumeCurrency: "USD",
+		// Spot margin: Kraken's BTC/USD allows leverage up to 5x on both sides (AssetPairs
+		// leverage_buy / leverage_sell), margin_call 80, margin_stop 40.
+		LeverageBuy: []int{2, 3, 4, 5}, LeverageSell: []int{2, 3, 4, 5},
+		MarginCall: decimal.NewFromInt(80), MarginStop: decimal.NewFromInt(40),
 	}
 }
 
@@ -146,6 +150,12 @@ func (a Action) String() string {
 		if o.Close != nil {
 			fmt.Fprintf(&b, " close=%s/%s/%s", o.Close.Type, o.Close.Price, o.Close.Price2)
 		}
+		if o.Leverage > 0 {
+			fmt.Fprintf(&b, " leverage=%d", o.Leverage)
+		}
+		if o.ReduceOnly {
+			b.WriteString(" reduce-only")
+		}
 	case "cancel":
 		fmt.Fprintf(&b, " id=%s", a.ID)
 	case "cancel-all":
@@ -177,8 +187,9 @@ type Context struct {
 	markets  map[feed.Pair]*market
 	balances map[string]decimal.Decimal // totals
 	pos      map[feed.Pair]*strategy.Position
-	orders   []*order // every order, in submission order
-	open     []*order // the open ones, in submission order
+	margin   map[feed.Pair]*strategy.MarginPosition // spot margin positions (margin.go)
+	orders   []*order                               // every order, in submission order
+	open     []*order                               // the open ones, in submission order
 	byID     map[strategy.OrderID]*order
 	nextID   int
 	queued   []strategy.OrderUpdate // updates delivered at the next event

@@ -42,6 +42,10 @@ func Run(t *testing.T, f strategy.Factory, params strategy.Params, events []feed
 //     Cancel with "EOrder:Unknown order".
 //   - PartialFills: after each event every open order fills in two parts: half of it after
 //     the first event it is open for, the rest after the next one.
+//   - MarginRejected: Replay where every other margin order (Order.Leverage) is refused with
+//     one of Kraken's margin errors ("EOrder:Margin level too low", "EOrder:Reduce
+//     only:No position exists", "EOrder:Margin position size exceeded",
+//     "EGeneral:Invalid arguments:leverage"); the others open and close margin positions.
 //   - ExchangeCancels: after each event the exchange cancels every open order.
 //
 // In all of them the strategy must return no error, not panic, not use a Context after its
@@ -156,6 +160,23 @@ var checks = []struct {
 			}
 			return nil
 		})
+		return err
+	}},
+	{"MarginRejected", func(s *suite) error {
+		// Every other margin order is refused with one of Kraken's margin errors in turn; the
+		// rest trade on margin. A strategy that never uses leverage just replays.
+		errs := []error{strategy.ErrMarginLevel, strategy.ErrReduceOnlyNoPosition, strategy.ErrMarginPositionSize, strategy.ErrLeverage}
+		n := 0
+		_, err := s.runOnce(s.events, nil, WithMatching(), WithReject(func(o strategy.Order) error {
+			if o.Leverage == 0 {
+				return nil
+			}
+			n++
+			if n%2 == 0 {
+				return errs[(n/2)%len(errs)]
+			}
+			return nil
+		}))
 		return err
 	}},
 	{"ExchangeCancels", func(s *suite) error {

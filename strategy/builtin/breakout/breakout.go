@@ -24,6 +24,11 @@ type Params struct {
 	Size     decimal.Decimal `param:"size" default:"0.01" help:"order size in base units"`
 	Stop     decimal.Decimal `param:"stop" default:"1" range:"0.25:5:0.25" min:"0.01" max:"99.99" help:"stop-loss distance below the breakout close, percent"`
 	Take     decimal.Decimal `param:"take" default:"2" range:"0.5:10:0.5" min:"0.01" help:"take-profit distance above the breakout close, percent"`
+	// Short also trades breakdowns: a close below the channel sells Size short on Kraken spot
+	// margin at Leverage, with a buy stop-loss Stop percent above and a target Take percent
+	// below. Off by default.
+	Short    bool `param:"short" default:"false" help:"also sell breakdowns short on margin"`
+	Leverage int  `param:"leverage" default:"2" min:"2" help:"leverage of the short entries (one the pair offers for sells)"`
 }
 
 // Validate checks what the tags cannot.
@@ -39,6 +44,8 @@ func (p *Params) Validate() error {
 		return errors.New("stop must be between 0 and 100 percent")
 	case p.Take.Sign() <= 0:
 		return errors.New("take must be positive")
+	case p.Short && p.Leverage < 2:
+		return errors.New("leverage must be at least 2 for shorts")
 	}
 	return nil
 }
@@ -59,6 +66,9 @@ const (
 	exiting        // target reached: stop cancel requested, then a market sell
 )
 
+// A short trip goes through the same phases with the sides swapped; pairState.short says
+// which one is running.
+
 // Breakout is the strategy; see the package doc.
 type Breakout struct {
 	p     Params
@@ -74,6 +84,7 @@ type pairState struct {
 	phase        phase
 	stop, target decimal.Decimal
 	cancelled    strategy.OrderID // stop whose cancel was accepted; waiting for it to go
+	short        bool             // the trip is a margin short
 }
 
 // New is the strategy.Factory.
@@ -104,9 +115,15 @@ func (s *Breakout) OnCandle(c strategy.Context, k feed.Candle) error {
 		s.pairs[k.Pair] = st
 	}
 	// The channel of the candles before this one.
-	ready, upper := st.ch.Ready(), st.ch.Upper()
+	ready, upper, lower := st.ch.Ready(), st.ch.Upper(), st.ch.Lower()
 	st.ch.Update(k.High.InexactFloat64(), k.Low.InexactFloat64())
-	if !ready || st.phase != flat || k.Close.InexactFloat64() <= upper || c.OpenOrderCount(k.Pair) > 0 {
+	if !ready || st.phase != flat || c.OpenOrderCount(k.Pair) > 0 {
+		return nil
+	}
+	if s.p.Short && k.Close.InexactFloat64() < lower {
+		return s.enterShort(c, k, st)
+	}
+	if k.Close.InexactFloat64() <= upper {
 		return nil
 	}
 	m := c.Market(k.Pair)
@@ -126,7 +143,31 @@ func (s *Breakout) OnCandle(c strategy.Context, k feed.Candle) error {
 		c.Log().Info("entry rejected", zap.Stringer("pair", k.Pair), zap.Error(err))
 		return nil
 	}
-	st.phase, st.stop, st.target = entering, stop, target
+	st.phase, st.stop, st.target, st.short = entering, stop, target, false
+	return nil
+}
+
+// enterShort sells Size short on margin at a breakdown, with a conditional-close buy stop
+// Stop percent above the close, and sets the target Take percent below.
+func (s *Breakout) enterShort(c strategy.Context, k feed.Candle, st *pairState) error {
+	m := c.Market(k.Pair)
+	qty := m.FloorQty(s.p.Size)
+	hundred := decimal.NewFromInt(100)
+	stop := m.CeilPrice(k.Close.Mul(hundred.Add(s.p.Stop)).Div(hundred))
+	target := m.FloorPrice(k.Close.Mul(hundred.Sub(s.p.Take)).Div(hundred))
+	if !m.Tradable(qty, k.Close) || target.Sign() <= 0 {
+		s.log.Warn("breakout short below the pair's minimums; skipped", zap.Stringer("pair", k.Pair), zap.Stringer("qty", qty))
+		return nil
+	}
+	_, err := c.Submit(strategy.Order{
+		Pair: k.Pair, Side: feed.Sell, Type: strategy.Market, Qty: qty, UserRef: RefEntry, Leverage: s.p.Leverage,
+		Close: &strategy.CloseOrder{Type: strategy.StopLoss, Price: stop},
+	})
+	if err != nil {
+		c.Log().Info("short entry rejected", zap.Stringer("pair", k.Pair), zap.Error(err))
+		return nil
+	}
+	st.phase, st.stop, st.target, st.short = entering, stop, target, true
 	return nil
 }
 
@@ -137,6 +178,9 @@ func (s *Breakout) OnTrade(c strategy.Context, t feed.Trade) error {
 	st := s.pairs[t.Pair]
 	if st == nil || st.phase == flat {
 		return nil
+	}
+	if st.short {
+		return s.manageShort(c, t, st)
 	}
 	var buying, hasStop bool
 	var stop strategy.OrderID // the first open stop-loss sell
@@ -222,13 +266,108 @@ func (s *Breakout) exit(c strategy.Context, t feed.Trade, pos decimal.Decimal, s
 	return nil
 }
 
-func (s *Breakout) cancelSells(c strategy.Context, pair feed.Pair) {
+func (s *Breakout) cancelSells(c strategy.Context, pair feed.Pair) { s.cancelSide(c, pair, feed.Sell) }
+
+func (s *Breakout) cancelSide(c strategy.Context, pair feed.Pair, side feed.Side) {
 	s.orders = c.AppendOpenOrders(s.orders[:0], pair)
 	for i := range s.orders {
-		if s.orders[i].Side == feed.Sell {
+		if s.orders[i].Side == side {
 			s.cancel(c, s.orders[i].ID)
 		}
 	}
+}
+
+// manageShort is OnTrade for a short trip: the long rules with the sides swapped, on the
+// account's margin position. The stop and the exit are reduce-only margin buys, so neither
+// can open a long.
+func (s *Breakout) manageShort(c strategy.Context, t feed.Trade, st *pairState) error {
+	var selling, hasStop bool
+	var stop strategy.OrderID
+	var buying int
+	s.orders = c.AppendOpenOrders(s.orders[:0], t.Pair)
+	for i := range s.orders {
+		o := &s.orders[i]
+		switch {
+		case o.Side == feed.Sell:
+			selling = true
+		case o.Type == strategy.StopLoss:
+			if !hasStop {
+				stop, hasStop = o.ID, true
+			}
+			buying++
+		default:
+			buying++
+		}
+	}
+	if st.phase == entering && selling {
+		return nil
+	}
+	m := c.Market(t.Pair)
+	mp := c.Position(t.Pair).Margin
+	pos := decimal.Zero
+	if mp.Open() && mp.Side == feed.Sell {
+		pos = m.FloorQty(mp.Qty)
+	}
+	holding := pos.Sign() > 0
+	switch st.phase {
+	case entering:
+		if !holding {
+			st.phase = flat
+			s.cancelSide(c, t.Pair, feed.Buy)
+			return nil
+		}
+		st.phase = long // holding (short)
+		fallthrough
+	case long:
+		if !holding {
+			st.phase = flat // the stop did its job
+			s.cancelSide(c, t.Pair, feed.Buy)
+			return nil
+		}
+		if t.Price.LessThanOrEqual(st.target) {
+			st.phase = exiting
+			if hasStop {
+				if s.cancel(c, stop) {
+					st.cancelled = stop
+				}
+				return nil
+			}
+			return s.cover(c, t, pos, buying)
+		}
+		if !hasStop {
+			_, err := c.Submit(strategy.Order{Pair: t.Pair, Side: feed.Buy, Type: strategy.StopLoss, Qty: pos, Price: st.stop,
+				UserRef: RefStop, Leverage: s.p.Leverage, ReduceOnly: true})
+			if err != nil {
+				c.Log().Info("stop rejected", zap.Stringer("pair", t.Pair), zap.Error(err))
+			}
+		}
+	case exiting:
+		if !holding {
+			st.phase = flat
+			s.cancelSide(c, t.Pair, feed.Buy)
+			return nil
+		}
+		if hasStop {
+			if stop != st.cancelled && s.cancel(c, stop) {
+				st.cancelled = stop
+			}
+			return nil
+		}
+		return s.cover(c, t, pos, buying)
+	}
+	return nil
+}
+
+// cover buys the short back at market once no other buy order is working.
+func (s *Breakout) cover(c strategy.Context, t feed.Trade, pos decimal.Decimal, buying int) error {
+	if buying > 0 {
+		return nil
+	}
+	if _, err := c.Submit(strategy.Order{Pair: t.Pair, Side: feed.Buy, Type: strategy.Market, Qty: pos, UserRef: RefExit,
+		Leverage: s.p.Leverage, ReduceOnly: true}); err != nil {
+		c.Log().Info("cover rejected; will retry", zap.Stringer("pair", t.Pair), zap.Error(err))
+	}
+	return nil
 }
 
 func (s *Breakout) cancel(c strategy.Context, id strategy.OrderID) bool {

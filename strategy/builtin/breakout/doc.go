@@ -14,6 +14,14 @@
 // sell order reserves the base it would sell.) When the stop fills the strategy is flat
 // again and waits for the next breakout.
 //
+// With Short (off by default, so existing runs are unchanged) it also trades breakdowns: a
+// close below the channel's lower bound, while flat, sells Size short on Kraken spot margin
+// at Leverage (an order with strategy.Order.Leverage; the pair must offer it for sells),
+// with a conditional-close buy stop-loss Stop percent above and a target Take percent below.
+// The short is managed like the long with the sides swapped, from the account's margin
+// position (Position.Margin): a missing stop is replaced and the cover at the target is a
+// market buy, both reduce-only so that neither can open a long.
+//
 // Prices are computed in decimal from the candle close and rounded to the pair's tick (stop
 // down, target up); quantities are truncated to the lot step.
 package breakout
