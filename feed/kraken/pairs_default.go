@@ -50,6 +50,7 @@ func DefaultPairs() *Pairs {
 		if r.fees == feesStable {
 			info.Taker, info.Maker = stable, stable
 		}
+		withMargin(&info)
 		// Add only fails on a malformed pair name; TestDefaultPairs proves there is none.
 		_ = t.Add(info)
 	}
