@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,19 +135,19 @@ func stream(t *testing.T, cfg *config, src feed.Source, recycle bool) []string {
 	chk := Checker{BookDepth: cfg.bookDepth, VerifyBook: cfg.verifyBook}
 	var (
 		batches   [][]feed.Event // as received (kept unless recycled)
-		copies    []feed.Event   // the events, copied out of their batches
-		rendered  []string       // each event as it read on receipt
-		batchText []string       // each batch as it read on receipt
+		copies    []feed.Event   // the events, copied out of their batches (payloads shared)
+		clones    []feed.Event   // the events, deep copies made on receipt
 		errs      int
 		runErr    error
 		cancelled bool
+		nbatches  int
 	)
-	nbatches := 0
+	// On receipt an event is deep-copied and checked, which keeps up with a live feed;
+	// rendering (for the comparisons) waits until Run returned.
 	receive := func(b []feed.Event) {
 		nbatches++
-		text := renderBatch(b)
 		for i := range b {
-			rendered = append(rendered, render(&b[i]))
+			clones = append(clones, clone(&b[i]))
 			copies = append(copies, b[i])
 			if err := chk.Event(&b[i]); err != nil && errs < maxErrors {
 				errs++
@@ -156,7 +157,7 @@ func stream(t *testing.T, cfg *config, src feed.Source, recycle bool) []string {
 		if recycle {
 			src.(feed.BatchRecycler).Recycle(b)
 		} else {
-			batches, batchText = append(batches, b), append(batchText, text)
+			batches = append(batches, b)
 		}
 	}
 	timer := time.NewTimer(guard)
@@ -199,15 +200,24 @@ func stream(t *testing.T, cfg *config, src feed.Source, recycle bool) []string {
 	if cancelled {
 		checkOutAfterReturn(t, out)
 	}
+	rendered := make([]string, len(clones))
+	for i := range clones {
+		rendered[i] = render(&clones[i])
+	}
+	k := 0
+sent:
 	for i, b := range batches {
-		if now := renderBatch(b); now != batchText[i] {
-			t.Errorf("batch %d changed after it was sent: a source never touches a batch it handed over\n sent %s\n now  %s", i, clip(batchText[i]), clip(now))
-			break
+		for j := range b {
+			if now := render(&b[j]); now != rendered[k] {
+				t.Errorf("batch %d changed after it was sent (event %d): a source never touches a batch it handed over\n sent %s\n now  %s", i, j, rendered[k], now)
+				break sent
+			}
+			k++
 		}
 	}
 	for i := range copies {
 		if now := render(&copies[i]); now != rendered[i] {
-			t.Errorf("event %d, copied out of its batch, changed later (recycled %v): payloads must stay valid\n then %s\n now  %s", i, recycle, rendered[i], now)
+			t.Errorf("event %d, copied out of its batch, changed later (batches handed back: %v): payloads must stay valid\n then %s\n now  %s", i, recycle, rendered[i], now)
 			break
 		}
 	}
@@ -338,16 +348,6 @@ func render(e *feed.Event) string {
 	return b.String()
 }
 
-func renderBatch(evs []feed.Event) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d events:", len(evs))
-	for i := range evs {
-		b.WriteString("\n  ")
-		b.WriteString(render(&evs[i]))
-	}
-	return b.String()
-}
-
 func firstDiff(a, b []string) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
@@ -367,9 +367,59 @@ func at(s []string, i int) string {
 	return "(none)"
 }
 
-func clip(s string) string {
-	if len(s) > 2000 {
-		return s[:2000] + "…"
+// clone deep-copies an event: its payloads and their slices, so that what a source later
+// writes into the originals does not reach the copy. Decimals are values that are never
+// modified in place, so they are shared.
+func clone(e *feed.Event) feed.Event {
+	c := *e
+	if e.Book != nil {
+		u := *e.Book
+		u.Bids, u.Asks = slices.Clone(u.Bids), slices.Clone(u.Asks)
+		c.Book = &u
 	}
-	return s
+	if e.Ticker != nil {
+		v := *e.Ticker
+		c.Ticker = &v
+	}
+	if e.Candle != nil {
+		v := *e.Candle
+		c.Candle = &v
+	}
+	if e.Spread != nil {
+		v := *e.Spread
+		c.Spread = &v
+	}
+	if e.Status != nil {
+		v := *e.Status
+		v.Upcoming, v.Emergency = cloneNotices(v.Upcoming), cloneNotices(v.Emergency)
+		c.Status = &v
+	}
+	if e.Instrument != nil {
+		v := *e.Instrument
+		v.Pairs = slices.Clone(v.Pairs)
+		for i := range v.Pairs {
+			pi := &v.Pairs[i]
+			pi.Taker, pi.Maker = slices.Clone(pi.Taker), slices.Clone(pi.Maker)
+			pi.LeverageBuy, pi.LeverageSell = slices.Clone(pi.LeverageBuy), slices.Clone(pi.LeverageSell)
+		}
+		c.Instrument = &v
+	}
+	if e.Ack != nil {
+		v := *e.Ack
+		v.Warnings = slices.Clone(v.Warnings)
+		c.Ack = &v
+	}
+	if e.Gap != nil {
+		v := *e.Gap
+		c.Gap = &v
+	}
+	return c
+}
+
+func cloneNotices(ms []feed.Maintenance) []feed.Maintenance {
+	ms = slices.Clone(ms)
+	for i := range ms {
+		ms[i].AffectedServices = slices.Clone(ms[i].AffectedServices)
+	}
+	return ms
 }
