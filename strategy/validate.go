@@ -30,7 +30,10 @@ const pctDecimals = 6
 //
 // Checks, in order: pair known ("EQuery:Unknown asset pair"); side, type, time in force,
 // start and expire times, flags (post-only only on a non-IOC limit, not both fee flags, a
-// known self-trade rule, a known offset kind; "EGeneral:Invalid arguments"); a quote-sized
+// known self-trade rule, a known offset kind; "EGeneral:Invalid arguments"); margin (a
+// leverage the pair offers on the side, "EGeneral:Invalid arguments:leverage"; reduce-only
+// and settle-position only with leverage; no viqc margin order; a settle-position order is
+// complete after this check); a quote-sized
 // market buy (QuoteQty: positive, at least costmin); quantity positive
 // ("EGeneral:Invalid arguments:volume"), truncated to the lot step (or refused with
 // opt.StrictLot), at least ordermin ("EGeneral:Invalid arguments:volume minimum not met");

@@ -16,14 +16,24 @@
 // Realised and unrealised PnL are in the pair's quote currency; equity is in the account
 // currency.
 //
+// # Margin
+//
+// Kraken spot margin positions (MarginTrade, Rollover, Settle; see margin.go) are kept per
+// pair beside the spot positions: opening one moves no balance, closing it realises its PnL
+// in quote, fees are charged from the quote balance. Equity adds their unrealised PnL;
+// MarginAccount reports used and free margin and the margin level.
+//
 // # Invariants (Check verifies them; tests call it after every step)
 //
-//   - no balance total is negative;
+//   - no balance total is negative, except in an asset a margin settlement took below zero
+//     (a debt to the venue, which Kraken's liquidations exist to avoid);
 //   - 0 ≤ reserved ≤ total for every asset;
 //   - each asset's reserved amount equals the sum of the reservations held for it, and no
 //     reservation is negative;
 //   - no position quantity is negative (spot: a position is what was bought through the pair
-//     and not yet sold).
+//     and not yet sold);
+//   - an open margin position has a side, a positive quantity, a non-negative cost and a
+//     leverage; a closed one holds nothing.
 //
 // Trade refuses (and changes nothing) when a fill would break the first two: a buy whose cost
 // plus fee exceeds the order's reservation plus the free quote balance, or a sell of more base

@@ -213,6 +213,21 @@
 // last 30 days of event time (in the fee volume currency, plus FeeVolume), re-evaluated at
 // every fill; otherwise it does not move with the simulated volume.
 //
+// # Margin
+//
+// Kraken spot margin (strategy.Order.Leverage, ReduceOnly, strategy.SettlePosition): margin
+// orders hold no balance and are checked against free margin ("EOrder:Margin level too low")
+// and the pair's position limits ("EOrder:Margin position size exceeded"); a fill closes an
+// opposite position first, realising its PnL in quote, and opens the rest; the margin
+// opening fee and a rollover fee every 4 hours of event time are charged at
+// Config.MarginRates (Kraken's published USD 0.025% and BTC 0.01% by default); reduce_only
+// and settle-position follow Kraken's texts; below the pair's margin_call the account is
+// called (a MarginEvent report), at margin_stop every position is liquidated by a reduce-only
+// market order the exchange places, which takes liquidity through the ordinary taker path
+// (no invented liquidity). Every fill's and fee's effect is reported as a MarginEvent
+// (ReportMargin), which the journal keeps so a resumed account restores its positions. The
+// rules, each with its source, are in margin.go; testdata/scenarios/margin_*.txt show them.
+//
 // # Determinism
 //
 // Identical events, requests, configuration and seed produce identical reports, byte for
