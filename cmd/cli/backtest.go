@@ -52,7 +52,8 @@ name@model) and shows the range of each metric across them (a range, not a ranki
 (2025-01-02). --example-config prints a commented config that runs as-is on a tape made by
 "papertrade tape synth".
 
-Exit codes: 0 ok; 1 the run failed; 2 bad flags or config.`,
+Exit codes: 0 ok; 1 the run failed; 2 bad flags or config; 6 results written but incomplete
+(a strategy stopped early on an error or panic, or the window held no market data).`,
 		Example: `  papertrade backtest --example-config > run.yaml
   papertrade tape synth --out tape --trades 100000
   papertrade backtest -c run.yaml --data tape --out results
@@ -165,10 +166,35 @@ func runBacktest(ctx context.Context, a *app, o backtestOptions) error {
 	r := res.Summary.Run
 	fmt.Fprintf(a.stdout, "\n%d events (%d trades) in %.2fs; results in %s (summary.json, report.html, fills.csv, orders.csv, equity.csv, manifest.json)\n",
 		r.Events, r.Trades, r.WallSeconds, o.out)
+	if r.Events == 0 {
+		return &ExitCodeError{Code: ExitIncomplete, Err: fmt.Errorf("no market data in the window%s: check --from/--to (or data.from/to) against the tape's time range (papertrade tape info %s)",
+			windowText(from, to), dataPath(o, c))}
+	}
 	if faults > 0 {
-		fmt.Fprintf(a.stdout, "%d instance(s) stopped early: see \"fault\" in summary.json\n", faults)
+		return &ExitCodeError{Code: ExitIncomplete, Err: fmt.Errorf("%d instance(s) stopped early: see \"fault\" in %s/summary.json", faults, o.out)}
 	}
 	return nil
+}
+
+// windowText names a --from/--to window for messages ("" when unbounded).
+func windowText(from, to time.Time) string {
+	switch {
+	case from.IsZero() && to.IsZero():
+		return ""
+	case to.IsZero():
+		return " from " + from.UTC().Format(time.RFC3339)
+	case from.IsZero():
+		return " before " + to.UTC().Format(time.RFC3339)
+	}
+	return " " + from.UTC().Format(time.RFC3339) + " .. " + to.UTC().Format(time.RFC3339)
+}
+
+// dataPath is the tape a backtest read, for messages.
+func dataPath(o backtestOptions, c *config.Config) string {
+	if o.data != "" {
+		return o.data
+	}
+	return c.Data.Path
 }
 
 // isTerminal reports whether w is a terminal (progress bars go there; logs otherwise).

@@ -102,3 +102,39 @@ func TestBacktestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestExitCodesConsistent reproduces issue 18 item 7: an unknown command exited 1 while a bad
+// flag exited 2, and a backtest window with no data exited 0 in silence.
+func TestExitCodesConsistent(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"no-such-command"}, ExitUsage},
+		{[]string{"backtest", "--no-such-flag"}, ExitUsage},
+		{[]string{"version", "extra"}, ExitUsage},
+	} {
+		if code, _, errs := runCLI(t, tc.args...); code != tc.want {
+			t.Errorf("%v: exit %d (%s), want %d", tc.args, code, errs, tc.want)
+		}
+	}
+	if _, out, _ := runCLI(t, "--help"); !strings.Contains(out, "Exit codes (every command)") || !strings.Contains(out, "6  finished, but incomplete") {
+		t.Errorf("--help lacks the exit code table:\n%s", out)
+	}
+}
+
+func TestBacktestEmptyWindowIsIncomplete(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: generates a tape")
+	}
+	dir := t.TempDir()
+	synthTape(t, filepath.Join(dir, "tape"), "--trades", "2000")
+	cfg := filepath.Join(dir, "run.yaml")
+	if err := os.WriteFile(cfg, []byte(config.ExampleYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "backtest", "-c", cfg, "--out", filepath.Join(dir, "out"), "-q", "--from", "1999-01-01", "--to", "1999-01-02", "--log-level", "warn")
+	if code != ExitIncomplete || !strings.Contains(errs, "no market data in the window 1999-01-01T00:00:00Z .. 1999-01-02T00:00:00Z") || !strings.Contains(errs, "tape info") {
+		t.Errorf("empty window: exit %d, stderr %q; want %d and the window", code, errs, ExitIncomplete)
+	}
+}

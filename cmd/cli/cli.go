@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/papertrade/papertrade/strategy"
@@ -27,14 +28,29 @@ import (
 // that results name the code that made them. Tests that call Run see "dev".
 var Version = "dev"
 
-// Exit codes scripts can rely on.
+// Exit codes scripts can rely on, the same for every command (the README and --help list
+// them; ExitDiverged = 5 is backtest --session's).
 const (
 	ExitOK       = 0
 	ExitError    = 1 // the command failed
-	ExitUsage    = 2 // bad flags or arguments
+	ExitUsage    = 2 // bad flags, arguments, command name or config: fix the command line
 	ExitChecksum = 3 // decode --books found checksum mismatches
 	ExitBadInput = 4 // some input lines or frames could not be decoded (the rest was processed)
+	// ExitIncomplete: the command ran to the end but did not do all it was asked: a strategy
+	// stopped on an error or panic, or the data window held no events. Results are written.
+	ExitIncomplete = 6
 )
+
+// exitCodesHelp is the table `papertrade --help` ends with.
+const exitCodesHelp = `Exit codes (every command):
+  0  ok
+  1  the command failed (the message says why)
+  2  bad flags, arguments, command name or config
+  3  decode --books: book checksum mismatches
+  4  some input could not be decoded or parsed (the rest was processed)
+  5  backtest --session: the replay does not reproduce the session's fills
+  6  finished, but incomplete: a strategy stopped early, or no data in the window
+`
 
 // ExitError makes a command exit with a specific code. Err may be nil for a silent exit.
 type ExitCodeError struct {
@@ -104,10 +120,24 @@ func RunWith(ctx context.Context, reg *strategy.Registry, args []string, stdin i
 	}
 	fmt.Fprintln(stderr, "papertrade:", err)
 	var ue *usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || isCobraUsage(err) {
 		return ExitUsage
 	}
 	return ExitError
+}
+
+// isCobraUsage recognises the command-line errors cobra makes itself (an unknown command,
+// wrong positional arguments), which it returns as plain errors: they are usage errors
+// (exit 2) like a bad flag, not failures of a command (issue 18: unknown commands exited 1
+// while bad flags exited 2).
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command ", "accepts ", "requires at least ", "requires at most ", "requires exactly ", "accepts between ", "invalid argument "} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 type usageError struct{ err error }
@@ -121,7 +151,9 @@ func newRootCmd(a *app) *cobra.Command {
 		Short: "Paper-trading bots on Kraken: live feeds, simulated accounts, deterministic replays",
 		Long: `papertrade runs trading strategies on simulated Kraken accounts, fed by Kraken's public
 WebSocket data (live) or by recordings (backtests), through the same engine. No real order is
-ever sent.`,
+ever sent.
+
+` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type sweepOptions struct {
 	walkForward string
 	top         int
 	quiet       bool
+	example     bool
 }
 
 func newSweepCmd(a *app) *cobra.Command {
@@ -57,12 +59,22 @@ from $JOB_COMPLETION_INDEX. Shard databases merge by key:
 --walk-forward train=30d,test=7d optimises on each training window, scores the winner on the test
 window that follows, and moves on by the test length (walkforward.csv). Durations accept d and w.
 
+On a data window shorter than 30 days the annualised metrics (cagr, sharpe, sortino, calmar) are
+not defined; the ranking then uses their un-annualised counterparts (return, per-period Sharpe and
+Sortino, return over max drawdown), which order the trials of one window the same way.
+
 Exit codes: 0 ok; 1 the sweep failed; 2 bad flags or config.`,
-		Example: `  papertrade sweep -c sweep.yaml --out sweep
+		Example: `  papertrade sweep --example-config > sweep.yaml    # runs as is on a 'tape synth' tape
+  papertrade sweep -c sweep.yaml --out sweep
   papertrade sweep -c sweep.yaml --shard 0/4 --out shard0
   papertrade sweep -c sweep.yaml --walk-forward train=7d,test=1d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.example {
+				// The example run config has a sweep section: one file serves backtest and sweep.
+				_, err := io.WriteString(a.stdout, config.ExampleYAML)
+				return err
+			}
 			return runSweep(cmd.Context(), a, o)
 		},
 	}
@@ -79,6 +91,7 @@ Exit codes: 0 ok; 1 the sweep failed; 2 bad flags or config.`,
 	f.StringVar(&o.walkForward, "walk-forward", "", "walk-forward windows, train=DUR,test=DUR (e.g. train=30d,test=7d)")
 	f.IntVar(&o.top, "top", 10, "ranked trials to print")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bars or tables")
+	f.BoolVar(&o.example, "example-config", false, "print a commented run config with a sweep section and exit")
 	return cmd
 }
 

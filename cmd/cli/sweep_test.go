@@ -125,3 +125,11 @@ func TestParseShardAndWalkForward(t *testing.T) {
 		}
 	}
 }
+
+// The README's sweep example names sweep.yaml: --example-config makes it (issue 18 item 6).
+func TestSweepExampleConfig(t *testing.T) {
+	code, out, errs := runCLI(t, "sweep", "--example-config")
+	if code != 0 || !strings.Contains(out, "\nsweep:\n") {
+		t.Fatalf("sweep --example-config: exit %d, %s\n%s", code, errs, out)
+	}
+}
