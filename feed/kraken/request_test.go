@@ -1,12 +1,15 @@
 package kraken
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"reflect"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wsreq"
 )
 
 func TestRequestEncode(t *testing.T) {
@@ -86,96 +89,21 @@ func TestRequestEncode(t *testing.T) {
 				if string(got) != "prefix:"+api.want {
 					t.Errorf("%s:\n got %s\nwant %s", api.name, got[len("prefix:"):], api.want)
 				}
-				// Round trip through the parser a server would use.
-				back, err := ParseRequest(got[len("prefix:"):])
+				// Round trip through the parser the look-alike server uses.
+				back, err := wsreq.Parse(api.apiVal, got[len("prefix:"):])
 				if err != nil {
-					t.Fatalf("%s: ParseRequest(%s): %v", api.name, got, err)
+					t.Fatalf("%s: wsreq.Parse(%s): %v", api.name, got, err)
 				}
-				want := tt.req
-				want.API = api.apiVal
-				want.Names = back.Names
-				if api.apiVal == feed.APIV1 || want.Method != "subscribe" {
-					want.Snapshot = false
-				}
-				want.HasSnapshot = api.apiVal == feed.APIV2 && want.Method == "subscribe"
-				if !reflect.DeepEqual(back, want) {
-					t.Errorf("%s: round trip:\n got %+v\nwant %+v", api.name, back, want)
+				if d := requestDiff(&tt.req, &back); d != "" {
+					t.Errorf("%s: round trip: %s\n got %+v\nfrom %+v", api.name, d, back, tt.req)
 				}
 			}
 		})
 	}
 }
 
-func TestParseRequest(t *testing.T) {
-	tests := []struct {
-		frame string
-		want  Request
-		err   string // Kraken's text; "" = success
-	}{
-		{frame: `{"event":"subscribe","pair":["XBT/USD","XBT/EUR"],"subscription":{"name":"book"}}`,
-			want: Request{API: feed.APIV1, Method: "subscribe", Channel: "book", Pairs: []feed.Pair{"BTC/USD", "BTC/EUR"}, Names: []string{"XBT/USD", "XBT/EUR"}}},
-		{frame: `{"event":"subscribe","pair":["WAVES/EUR","XMR/USD"],"subscription":{"name":"book","depth":1000}}`,
-			want: Request{API: feed.APIV1, Method: "subscribe", Channel: "book", Depth: 1000, Pairs: []feed.Pair{"WAVES/EUR", "XMR/USD"}, Names: []string{"WAVES/EUR", "XMR/USD"}}},
-		{frame: `{"event":"ping","reqid":42}`, want: Request{API: feed.APIV1, Method: "ping", ReqID: 42, HasReqID: true}},
-		{frame: `{"method":"ping","req_id":101}`, want: Request{API: feed.APIV2, Method: "ping", ReqID: 101, HasReqID: true}},
-		{frame: `{"method":"subscribe","params":{"channel":"instrument"},"req_id":79}`,
-			want: Request{API: feed.APIV2, Method: "subscribe", Channel: "instrument", ReqID: 79, HasReqID: true}},
-		{frame: `{"method":"subscribe","params":{"channel":"trade","symbol":["MATIC/USD"],"snapshot":true}}`,
-			want: Request{API: feed.APIV2, Method: "subscribe", Channel: "trade", Pairs: []feed.Pair{"MATIC/USD"}, Names: []string{"MATIC/USD"}, Snapshot: true, HasSnapshot: true}},
-
-		{frame: `CloudFlare WebSocket proxy restarting`, err: ErrTextMalformed},
-		{frame: `[1,2]`, err: ErrTextMalformed},
-		{frame: `{}`, err: ErrTextMalformed},
-		{frame: `{"event":"subscribe","method":"subscribe"}`, err: ErrTextMalformed},
-		{frame: `{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"book","depth":42}}`, err: ErrTextDepth},
-		{frame: `{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"book","depth":"10"}}`, err: ErrTextV1DepthInt},
-		{frame: `{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"ohlc","interval":7}}`, err: ErrTextInterval},
-		{frame: `{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"ohlc","interval":1.5}}`, err: ErrTextV1IntervalInt},
-		{frame: `{"event":"subscribe","pair":"XBT/USD","subscription":{"name":"trade"}}`, err: ErrTextV1PairArray},
-		{frame: `{"event":"subscribe","subscription":{"name":"trade"}}`, err: ErrTextV1PairArray},
-		{frame: `{"event":"subscribe","pair":[],"subscription":{"name":"trade"}}`, err: ErrTextV1PairNotFound},
-		{frame: `{"event":"subscribe","pair":["XBTUSDT"],"subscription":{"name":"trade"}}`, err: "Currency pair not in ISO 4217-A3 format XBTUSDT"},
-		{frame: `{"event":"subscribe","pair":["XBT/USD"],"subscription":"trade"}`, err: ErrTextV1SubObject},
-		{frame: `{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"candles"}}`, err: ErrTextV1Name},
-		{frame: `{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"trade","depth":10}}`, err: ErrTextV1Field},
-		{frame: `{"event":"ping","reqid":"x"}`, err: ErrTextMalformed},
-		{frame: `{"method":"ping","params":{},"req_id":0}`, err: "Unsupported field: 'params' for the given msg type: ping"},
-		{frame: `{"method":"subscribe","params":{"channel":"level3","symbol":["BTC/USD"]}}`, err: ErrTextV2Unsupported},
-		{frame: `{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":42}}`, err: ErrTextDepth},
-		{frame: `{"method":"subscribe","params":{"channel":"ohlc","symbol":["BTC/USD"]}}`, err: ErrTextNeedInterval},
-		{frame: `{"method":"subscribe","params":{"channel":"ohlc","symbol":["BTC/USD"],"interval":2}}`, err: ErrTextInterval},
-		{frame: `{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],"depth":10}}`, err: "Unsupported field: 'depth' for the given msg type: subscribe"},
-		{frame: `{"method":"subscribe","params":{"channel":"trade","symbol":[]}}`, err: ErrTextMalformed},
-		{frame: `{"method":"subscribe","params":{"channel":"trade","symbol":["BTCUSD"]}}`, err: "Currency pair not supported BTCUSD"},
-		{frame: `{"method":"subscribe","params":{"channel":"ticker","symbol":["BTC/USD"],"event_trigger":"book"}}`, err: ErrTextMalformed},
-		{frame: `{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],"snapshot":"yes"}}`, err: ErrTextMalformed},
-		{frame: `{"method":"add_order","params":{}}`, err: ErrTextV2Unsupported},
-	}
-	for _, tt := range tests {
-		got, err := ParseRequest([]byte(tt.frame))
-		if tt.err != "" {
-			var re *RequestError
-			if !errors.As(err, &re) || re.Text != tt.err {
-				t.Errorf("ParseRequest(%s) = %+v, %v; want error text %q", tt.frame, got, err, tt.err)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseRequest(%s)\n got %+v, %v\nwant %+v", tt.frame, got, err, tt.want)
-		}
-	}
-}
-
-// A rejected request still says which request it was, so a server can address its reply.
-func TestParseRequestErrorKeepsReqID(t *testing.T) {
-	r, err := ParseRequest([]byte(`{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":3},"req_id":7}`))
-	if err == nil || r.API != feed.APIV2 || r.Method != "subscribe" || !r.HasReqID || r.ReqID != 7 {
-		t.Errorf("got %+v, %v", r, err)
-	}
-}
-
 // Every client request in the fixtures parses.
-func TestParseRequestFixtures(t *testing.T) {
+func TestRequestFixturesParse(t *testing.T) {
 	for _, file := range []string{"docs/docs-v1-examples.jsonl", "docs/docs-v2-examples.jsonl", "kraken-async-rs/v1-2023-11-12.jsonl", "cryptofeed/KRAKEN.ws.48.0.jsonl", "cryptofeed/KRAKEN.ws.49.0.jsonl", "cryptofeed/KRAKEN.ws.50.0.jsonl"} {
 		n := 0
 		for _, l := range readFixture(t, file) {
@@ -183,7 +111,11 @@ func TestParseRequestFixtures(t *testing.T) {
 				continue
 			}
 			n++
-			if _, err := ParseRequest(l.Msg); err != nil {
+			api := feed.APIV2
+			if bytes.Contains(l.Msg, []byte(`"event"`)) {
+				api = feed.APIV1
+			}
+			if _, err := wsreq.Parse(api, l.Msg); err != nil {
 				t.Errorf("%s:%d: %v", file, l.Line, err)
 			}
 		}
@@ -193,7 +125,9 @@ func TestParseRequestFixtures(t *testing.T) {
 	}
 }
 
-func FuzzParseRequest(f *testing.F) {
+// FuzzRequestRoundTrip: whatever the server's parser accepts, the client's encoder writes
+// again on the same API, and the server reads the same request back.
+func FuzzRequestRoundTrip(f *testing.F) {
 	for _, s := range []string{
 		`{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"book","depth":10},"reqid":1}`,
 		`{"event":"subscribe","pair":["XBT/EUR"],"subscription":{"interval":5,"name":"ohlc"}}`,
@@ -206,38 +140,121 @@ func FuzzParseRequest(f *testing.F) {
 		`{"method":"ping","params":{}}`,
 		`not json`, `{}`, `[]`, `null`,
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
 	}
-	f.Fuzz(func(t *testing.T, frame []byte) {
-		r, err := ParseRequest(frame)
+	f.Fuzz(func(t *testing.T, frame []byte, v1 bool) {
+		api, enc := feed.APIV2, (*Request).AppendV2
+		if v1 {
+			api, enc = feed.APIV1, (*Request).AppendV1
+		}
+		r, err := wsreq.Parse(api, frame)
 		if err != nil {
-			var re *RequestError
+			var re *wsreq.Error
 			if !errors.As(err, &re) || re.Text == "" {
-				t.Fatalf("error %v is not a RequestError with Kraken text", err)
+				t.Fatalf("error %v is not a *wsreq.Error with Kraken's text", err)
 			}
 			return
 		}
 		if !json.Valid(frame) {
 			t.Fatalf("accepted invalid JSON %q", frame)
 		}
-		if r.Method != "ping" && r.Channel != "instrument" && len(r.Pairs) == 0 {
-			t.Fatalf("accepted %s without pairs", r.Method)
+		req, ok := clientRequest(&r)
+		if !ok {
+			return // a form the client never sends (odd pair names, channelID unsubscribe)
 		}
-		// Whatever parses re-encodes on its API and parses back to the same request.
-		enc := (*Request).AppendV2
-		if r.API == feed.APIV1 {
-			enc = (*Request).AppendV1
-		}
-		out, err := enc(&r, nil)
+		out, err := enc(&req, nil)
 		if err != nil {
-			t.Fatalf("parsed %+v does not encode: %v", r, err)
+			// The server takes requests the client's stricter encoder refuses (a v2 request
+			// for spread is refused by name on subscribe only after parsing, say); only the
+			// client's own vocabulary must round-trip.
+			return
 		}
-		back, err := ParseRequest(out)
+		back, err := wsreq.Parse(api, out)
 		if err != nil {
 			t.Fatalf("re-encoded %s does not parse: %v", out, err)
 		}
-		if back.Method != r.Method || back.Channel != r.Channel || !reflect.DeepEqual(back.Pairs, r.Pairs) || back.Depth != r.Depth || back.Interval != r.Interval || back.ReqID != r.ReqID {
-			t.Fatalf("round trip changed the request:\n%+v\n%+v", r, back)
+		if d := requestDiff(&req, &back); d != "" {
+			t.Fatalf("round trip changed the request: %s\n%+v\n%+v", d, r, back)
 		}
 	})
+}
+
+// clientRequest is the Request the client would write for a parsed one; false when the
+// client has no such request.
+func clientRequest(r *wsreq.Request) (Request, bool) {
+	if r.ByChannelID {
+		return Request{}, false
+	}
+	req := Request{Method: r.Method, Channel: r.Channel, Depth: r.Depth, Interval: r.Interval, Snapshot: r.Snapshot}
+	if r.Channel == "ticker" && r.EventTrigger == "bbo" {
+		req.EventTrigger = "bbo"
+	}
+	if r.ReqID != nil {
+		id, err := strconv.ParseInt(string(bytes.TrimSpace(r.ReqID)), 10, 64)
+		if err != nil {
+			return Request{}, false
+		}
+		req.ReqID, req.HasReqID = id, true
+	}
+	for _, n := range r.Names {
+		if !validPairName([]byte(n)) {
+			return Request{}, false
+		}
+		p := feed.Pair(n)
+		if r.API == feed.APIV1 {
+			p = V1ToV2(n)
+			if V2ToV1(p) != n {
+				return Request{}, false // an alias (XXBT) the encoder writes in its usual form
+			}
+		}
+		req.Pairs = append(req.Pairs, p)
+	}
+	return req, true
+}
+
+// requestDiff says how a parsed request differs from the one encoded ("" when it does not),
+// with Kraken's defaults applied to what the encoder left out.
+func requestDiff(sent *Request, got *wsreq.Request) string {
+	var pairs []feed.Pair
+	for _, n := range got.Names {
+		if got.API == feed.APIV1 {
+			pairs = append(pairs, V1ToV2(n))
+		} else {
+			pairs = append(pairs, feed.Pair(n))
+		}
+	}
+	depth, interval, trigger := sent.Depth, sent.Interval, sent.EventTrigger
+	if depth == 0 && sent.Channel == "book" {
+		depth = 10
+	}
+	if interval == 0 && sent.Channel == "ohlc" {
+		interval = 1
+	}
+	if trigger == "" && sent.Channel == "ticker" && got.API == feed.APIV2 {
+		trigger = "trades"
+	}
+	var id json.RawMessage
+	if sent.HasReqID {
+		id = strconv.AppendInt(nil, sent.ReqID, 10)
+	}
+	switch {
+	case got.Method != sent.Method:
+		return "method"
+	case got.Channel != sent.Channel && sent.Method != "ping":
+		return "channel"
+	case !slices.Equal(pairs, sent.Pairs):
+		return "pairs"
+	case got.Depth != depth:
+		return "depth"
+	case got.Interval != interval:
+		return "interval"
+	case got.EventTrigger != trigger && sent.Method != "ping":
+		return "event_trigger"
+	case !bytes.Equal(got.ReqID, id):
+		return "req_id"
+	case got.API == feed.APIV2 && sent.Method == "subscribe" && (!got.HasSnapshot || got.Snapshot != sent.Snapshot):
+		return "snapshot (the v2 encoder always says it on a subscribe)"
+	}
+	return ""
 }

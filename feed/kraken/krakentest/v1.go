@@ -3,6 +3,7 @@ package krakentest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -11,25 +12,18 @@ import (
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wsreq"
 )
 
-// Kraken's v1 error texts the server uses (PROTOCOL.md §2.1).
+// Kraken's v1 error texts the server uses beyond the request parser's (PROTOCOL.md §2.1).
 const (
-	errV1PairArray    = "Pair field must be an array"
-	errV1PairNotFound = "Pair(s) not found"
 	// errV1PairUnsupported is followed by the pair as sent: "Currency pair not supported LSK/XBT"
 	// (a real v1 answer quoted in a public WebSocket client's source; see TestRealTexts).
 	errV1PairUnsupported = "Currency pair not supported "
-	// errPrivate answers a private channel asked of the public endpoint, v1 and v2 alike.
-	errPrivate       = "Private data and trading are unavailable on this endpoint. Try ws-auth.kraken.com"
-	errV1PairFormat  = "Currency pair not in ISO 4217-A3 format "
-	errV1SubObject   = "Subscription field must be an object"
-	errV1Name        = "Subscription name invalid"
-	errV1DepthInt    = "Subscription book depth must be an integer"
-	errV1IntervalInt = "Subscription ohlc interval must be an integer"
+	errV1PairFormat      = "Currency pair not in ISO 4217-A3 format "
 )
 
-// v1Request is a parsed v1 subscribe/unsubscribe.
+// v1Request is a parsed v1 subscribe/unsubscribe as the server uses it.
 type v1Request struct {
 	event    string
 	reqID    json.RawMessage
@@ -45,140 +39,40 @@ var v1Heartbeat = []byte(`{"event":"heartbeat"}`)
 
 // handleV1 answers one v1 request. Called with s.mu held.
 func (s *Server) handleV1(c *conn, msg []byte) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(msg, &top); err != nil || top == nil {
-		s.sendCtl(c, v1Error(errMalformed, nil))
-		return
-	}
-	var event string
-	if json.Unmarshal(top["event"], &event) != nil {
-		s.sendCtl(c, v1Error(errMalformed, nil))
-		return
-	}
-	reqID := top["reqid"]
-	if reqID != nil && !isJSONInt(reqID) {
-		s.sendCtl(c, v1Error(errMalformed, nil))
-		return
-	}
-	switch event {
-	case "ping":
-		s.sendCtl(c, v1Pong(reqID))
-	case "subscribe", "unsubscribe":
-		for _, k := range sortedKeys(top) {
-			switch k {
-			case "event", "reqid", "pair", "subscription", "channelID":
-			default:
-				s.sendCtl(c, v1Error("Unsupported field: '"+k+"' for the given msg type: "+event, reqID))
-				return
-			}
+	r, err := wsreq.Parse(feed.APIV1, msg)
+	req := v1Request{event: r.Method, reqID: r.ReqID, pairs: r.Names, channel: channelNamed(r.Channel),
+		depth: r.Depth, interval: r.Interval, subRaw: r.Subscription, chanID: r.ChannelID}
+	var rerr *wsreq.Error
+	switch {
+	case errors.As(err, &rerr) && rerr.PerPair:
+		// Kraken answers a faulty subscription once per pair it could read.
+		if len(req.pairs) == 0 {
+			s.sendCtl(c, v1Status(&req, nil, "", "error", rerr.Text))
 		}
-		req := v1Request{event: event, reqID: reqID}
-		if raw, ok := top["channelID"]; ok && event == "unsubscribe" {
-			if !isJSONInt(raw) {
-				s.sendCtl(c, v1Error(errMalformed, reqID))
-				return
-			}
-			req.chanID, _ = strconv.ParseInt(string(raw), 10, 64)
-			s.unsubscribeV1ByID(c, &req)
-			return
+		for _, p := range req.pairs {
+			s.sendCtl(c, v1Status(&req, nil, p, "error", rerr.Text))
 		}
-		errText := req.parse(top)
-		if errText != "" {
-			if len(req.pairs) == 0 {
-				s.sendCtl(c, v1Status(&req, nil, "", "error", errText))
-			}
-			for _, p := range req.pairs {
-				s.sendCtl(c, v1Status(&req, nil, p, "error", errText))
-			}
-			return
-		}
-		if event == "subscribe" {
-			s.subscribeV1(c, &req)
-		} else {
-			s.unsubscribeV1(c, &req)
-		}
+	case errors.As(err, &rerr):
+		s.sendCtl(c, v1Error(rerr.Text, r.ReqID))
+	case r.Method == "ping":
+		s.sendCtl(c, v1Pong(r.ReqID))
+	case r.ByChannelID:
+		s.unsubscribeV1ByID(c, &req)
+	case r.Method == "subscribe":
+		s.subscribeV1(c, &req)
 	default:
-		s.sendCtl(c, v1Error(errMalformed, reqID))
+		s.unsubscribeV1(c, &req)
 	}
 }
 
-// parse validates a subscribe/unsubscribe. Pairs are parsed first so that a request-level
-// error is answered once per pair, as Kraken does.
-func (req *v1Request) parse(top map[string]json.RawMessage) string {
-	rawPair, hasPair := top["pair"]
-	pairErr := ""
-	if hasPair {
-		if json.Unmarshal(rawPair, &req.pairs) != nil {
-			req.pairs = nil
-			pairErr = errV1PairArray
-		}
-	} else {
-		pairErr = errV1PairArray
-	}
-	raw, ok := top["subscription"]
-	if !ok {
-		return errV1SubObject
-	}
-	req.subRaw = raw
-	var sub map[string]json.RawMessage
-	if json.Unmarshal(raw, &sub) != nil || sub == nil {
-		return errV1SubObject
-	}
-	var name string
-	if json.Unmarshal(sub["name"], &name) != nil {
-		return errV1Name
-	}
-	switch name {
-	case "trade":
-		req.channel = chTrade
-	case "ticker":
-		req.channel = chTicker
-	case "spread":
-		req.channel = chSpread
-	case "book":
-		req.channel, req.depth = chBook, 10
-	case "ohlc":
-		req.channel, req.interval = chOHLC, 1
-	case "ownTrades", "openOrders":
-		return errPrivate
-	default:
-		return errV1Name
-	}
-	for _, k := range sortedKeys(sub) {
-		switch {
-		case k == "name":
-		case k == "depth" && req.channel == chBook:
-		case k == "interval" && req.channel == chOHLC:
-		default:
-			// Kraken names the field and the event (TestRealTexts), whatever the channel.
-			return "Unsupported field: '" + k + "' for the given msg type: " + req.event
+// channelNamed returns the channel a request names; chNone for none.
+func channelNamed(name string) channel {
+	for i := chTrade; i <= chInstrument; i++ {
+		if channelNames[i] == name {
+			return i
 		}
 	}
-	if raw, ok := sub["depth"]; ok {
-		if !isJSONInt(raw) {
-			return errV1DepthInt
-		}
-		req.depth, _ = strconv.Atoi(string(raw))
-		if !validDepth(req.depth) {
-			return errDepth
-		}
-	}
-	if raw, ok := sub["interval"]; ok {
-		if !isJSONInt(raw) {
-			return errV1IntervalInt
-		}
-		req.interval, _ = strconv.Atoi(string(raw))
-		if intervalIndex(req.interval) < 0 {
-			return errInterval
-		}
-	}
-	if pairErr != "" {
-		return pairErr
-	}
-	if len(req.pairs) == 0 {
-		return errV1PairNotFound
-	}
-	return ""
+	return chNone
 }
 
 func (req *v1Request) key(ps *pairState) streamKey {

@@ -3,6 +3,7 @@ package krakentest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strconv"
 	"time"
@@ -10,24 +11,23 @@ import (
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wsreq"
 	"github.com/shopspring/decimal"
 )
 
-// Kraken's v2 error texts the server uses.
+// Kraken's v2 error texts the server uses beyond the request parser's.
 const (
-	errV2Unsupported   = "Unsupported event"
-	errMalformed       = "Malformed request"
+	errMalformed       = wsreq.TextMalformed
 	errAlready         = "Already subscribed"
 	errNotFound        = "Subscription Not Found"
 	errRate            = "Exceeded msg rate"
-	errDepth           = "Subscription depth not supported"
-	errInterval        = "Subscription ohlc interval not supported"
 	errV2PairPrefix    = "Currency pair not supported "
 	warnOHLCTimestamp  = "timestamp is deprecated, use interval_begin"
 	warnInstrumentTick = "tick_size is deprecated, use price_increment"
 )
 
-// v2Request is a parsed v2 request; raw tokens are kept so that req_id is echoed verbatim.
+// v2Request is a parsed v2 request as the server uses it; the raw req_id is kept so that it
+// is echoed verbatim.
 type v2Request struct {
 	method   string
 	reqID    json.RawMessage
@@ -41,133 +41,26 @@ type v2Request struct {
 
 // handleV2 answers one v2 request. Called with s.mu held.
 func (s *Server) handleV2(c *conn, msg []byte, tin time.Time) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(msg, &top); err != nil || top == nil {
-		s.sendCtl(c, v2Ack(nil, "", nil, nil, errMalformed, "", tin, s.now()))
+	r, err := wsreq.Parse(feed.APIV2, msg)
+	var rerr *wsreq.Error
+	if errors.As(err, &rerr) {
+		s.sendCtl(c, v2Ack(nil, r.Method, r.ReqID, nil, rerr.Text, "", tin, s.now()))
 		return
 	}
-	var method string
-	if raw, ok := top["method"]; !ok || json.Unmarshal(raw, &method) != nil {
-		s.sendCtl(c, v2Ack(nil, "", nil, nil, errMalformed, "", tin, s.now()))
+	if r.Method == "ping" {
+		s.sendCtl(c, v2Pong(r.ReqID, tin, s.now()))
 		return
 	}
-	reqID := top["req_id"]
-	if reqID != nil && !isJSONInt(reqID) {
-		s.sendCtl(c, v2Ack(nil, method, nil, nil, errMalformed, "", tin, s.now()))
-		return
+	req := v2Request{method: r.Method, reqID: r.ReqID, channel: channelNamed(r.Channel), symbols: r.Names,
+		depth: r.Depth, interval: r.Interval, snapshot: r.Snapshot}
+	if r.EventTrigger == "bbo" {
+		req.trigger = 1
 	}
-	switch method {
-	case "ping":
-		for _, k := range sortedKeys(top) {
-			if k != "method" && k != "req_id" {
-				s.sendCtl(c, v2Ack(nil, "ping", reqID, nil, "Unsupported field: '"+k+"' for the given msg type: ping", "", tin, s.now()))
-				return
-			}
-		}
-		s.sendCtl(c, v2Pong(reqID, tin, s.now()))
-	case "subscribe", "unsubscribe":
-		req, errText := parseV2Params(top, method)
-		if errText != "" {
-			s.sendCtl(c, v2Ack(nil, method, reqID, nil, errText, "", tin, s.now()))
-			return
-		}
-		req.method, req.reqID = method, reqID
-		if method == "subscribe" {
-			s.subscribeV2(c, &req, tin)
-		} else {
-			s.unsubscribeV2(c, &req, tin)
-		}
-	default:
-		s.sendCtl(c, v2Ack(nil, method, reqID, nil, errV2Unsupported, "", tin, s.now()))
+	if r.Method == "subscribe" {
+		s.subscribeV2(c, &req, tin)
+	} else {
+		s.unsubscribeV2(c, &req, tin)
 	}
-}
-
-func parseV2Params(top map[string]json.RawMessage, method string) (v2Request, string) {
-	var req v2Request
-	raw, ok := top["params"]
-	if !ok {
-		return req, errMalformed
-	}
-	var params map[string]json.RawMessage
-	if json.Unmarshal(raw, &params) != nil || params == nil {
-		return req, errMalformed
-	}
-	var name string
-	if json.Unmarshal(params["channel"], &name) != nil {
-		return req, errMalformed
-	}
-	allowed := map[string]bool{"channel": true, "snapshot": true}
-	switch name {
-	case "book":
-		req.channel, req.depth = chBook, 10
-		allowed["symbol"], allowed["depth"] = true, true
-	case "trade":
-		req.channel = chTrade
-		allowed["symbol"] = true
-	case "ticker":
-		req.channel = chTicker
-		allowed["symbol"], allowed["event_trigger"] = true, true
-	case "ohlc":
-		req.channel = chOHLC
-		allowed["symbol"], allowed["interval"] = true, true
-	case "instrument":
-		req.channel = chInstrument
-		allowed["include_tokenized_assets"], allowed["execution_venue"] = true, true
-	case "executions", "balances", "level3":
-		// The public endpoint refuses the private channels by name (2026 captures quoted in
-		// TestRealTexts), before looking at any other field.
-		return req, errPrivate
-	default:
-		return req, errV2Unsupported
-	}
-	for _, k := range sortedKeys(params) {
-		if !allowed[k] {
-			return req, "Unsupported field: '" + k + "' for the given msg type: " + method
-		}
-	}
-	req.snapshot = true
-	if raw, ok := params["snapshot"]; ok && json.Unmarshal(raw, &req.snapshot) != nil {
-		return req, errMalformed
-	}
-	if req.channel != chInstrument {
-		if json.Unmarshal(params["symbol"], &req.symbols) != nil || len(req.symbols) == 0 {
-			return req, errMalformed
-		}
-	}
-	if raw, ok := params["depth"]; ok {
-		if !isJSONInt(raw) {
-			return req, errDepth
-		}
-		req.depth, _ = strconv.Atoi(string(raw))
-		if !validDepth(req.depth) {
-			return req, errDepth
-		}
-	}
-	if req.channel == chOHLC {
-		// interval is optional in the v2 docs (D2/ohlc); like v1, it defaults to 1 minute.
-		req.interval = 1
-		raw, ok := params["interval"]
-		if !ok {
-			raw = json.RawMessage("1")
-		}
-		if !isJSONInt(raw) {
-			return req, errInterval
-		}
-		req.interval, _ = strconv.Atoi(string(raw))
-		if intervalIndex(req.interval) < 0 {
-			return req, errInterval
-		}
-	}
-	if raw, ok := params["event_trigger"]; ok {
-		var trig string
-		if json.Unmarshal(raw, &trig) != nil || (trig != "bbo" && trig != "trades") {
-			return req, errMalformed
-		}
-		if trig == "bbo" {
-			req.trigger = 1
-		}
-	}
-	return req, ""
 }
 
 func (req *v2Request) key(sym string) streamKey {
@@ -600,23 +493,6 @@ func v2InstrumentPair(p *feed.PairInfo) []byte {
 	x = append(x, `,"qty_min":`...)
 	x = appendPyNum(x, p.OrderMin)
 	return append(x, '}')
-}
-
-// isJSONInt reports whether raw is a JSON integer literal.
-func isJSONInt(raw json.RawMessage) bool {
-	s := bytes.TrimSpace(raw)
-	if len(s) > 0 && s[0] == '-' {
-		s = s[1:]
-	}
-	if len(s) == 0 || len(s) > 19 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func sortedKeys(m map[string]json.RawMessage) []string {
