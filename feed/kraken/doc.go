@@ -1,7 +1,7 @@
 // Package kraken speaks Kraken's public WebSocket market-data APIs, v1 (wss://ws.kraken.com)
 // and v2 (wss://ws.kraken.com/v2): decoders that turn frames into feed.Events exactly (no
 // float64 on the way), frame encoders that write trades and books back as Kraken sends them
-// (Encoder, AppendV2Trades, …), request encoders, the book checksum, the pair table with
+// (Encoder), request encoders, the book checksum, the pair table with
 // v1↔v2 symbol mapping, the live feed Client, and the Normalizer.
 //
 // The Normalizer is the one place the connection rules live (DESIGN rule 7): trades

@@ -11,6 +11,7 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/internal/jsonstr"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wire"
 )
 
 // Encoder turns normalised trades and book messages back into the frames Kraken sends on one
@@ -27,7 +28,7 @@ type Encoder struct {
 	pairs *Pairs
 	depth int
 	state map[feed.Pair]*encPair
-	wt    []WireTrade
+	wt    []wire.Trade
 	ck    []byte // checksum input scratch
 	ids   int64  // last v1 channel id handed out
 }
@@ -130,12 +131,12 @@ func (e *Encoder) AppendTrades(dst []byte, snapshot bool, trades []feed.Trade) (
 		if t.Time.IsZero() {
 			return dst, fmt.Errorf("kraken: encode: trade %d has no time", i)
 		}
-		e.wt = append(e.wt, WireTrade{Side: t.Side, OrdType: t.OrdType, Price: price, Qty: qty, ID: t.ID, Time: t.Time})
+		e.wt = append(e.wt, wire.Trade{Side: t.Side, OrdType: t.OrdType, Price: price, Qty: qty, ID: t.ID, Time: t.Time})
 	}
 	if e.api == feed.APIV1 {
-		return AppendV1Trades(dst, ps.tradeID, ps.info.WSName, ps.v1pd, ps.qd, e.wt), nil
+		return wire.AppendV1Trades(dst, ps.tradeID, ps.info.WSName, ps.v1pd, ps.qd, e.wt), nil
 	}
-	return AppendV2Trades(dst, pair, snapshot, ps.pd, ps.qd, e.wt), nil
+	return wire.AppendV2Trades(dst, pair, snapshot, ps.pd, ps.qd, e.wt), nil
 }
 
 // AppendBook applies u to the book a client subscribed at the Encoder's depth holds for u's
@@ -163,13 +164,13 @@ func (e *Encoder) AppendBook(dst []byte, u *feed.BookUpdate) ([]byte, error) {
 	w.HasChecksum = true
 	if e.api == feed.APIV1 {
 		w.Checksum = e.checksum(ps.book, ps.v1pd, ps.qd)
-		return AppendV1Book(dst, ps.bookID, ps.info.WSName, e.depth, &w, ps.v1pd, ps.qd, nil), nil
+		return wire.AppendV1Book(dst, ps.bookID, ps.info.WSName, e.depth, &w, ps.v1pd, ps.qd, nil), nil
 	}
 	w.Checksum = e.checksum(ps.book, ps.pd, ps.qd)
 	if w.Snapshot {
 		w.Time = time.Time{}
 	}
-	return AppendV2Book(dst, &w, ps.pd, ps.qd), nil
+	return wire.AppendV2Book(dst, &w, ps.pd, ps.qd), nil
 }
 
 // checksum is Checksum computed over one buffer: a generator encodes millions of book
@@ -261,8 +262,8 @@ func (e *Encoder) AppendSubscribed(dst []byte, channel string, pair feed.Pair, t
 	dst = append(dst, `,"symbol":`...)
 	dst = jsonstr.Append(dst, string(pair))
 	dst = append(dst, `},"success":true,"time_in":`...)
-	dst = appendV2Stamp(dst, t)
+	dst = wire.AppendV2Stamp(dst, t)
 	dst = append(dst, `,"time_out":`...)
-	dst = appendV2Stamp(dst, t)
+	dst = wire.AppendV2Stamp(dst, t)
 	return append(dst, '}'), nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wire"
 	"github.com/papertrade/papertrade/feed/synth"
 )
 
@@ -51,34 +52,34 @@ func TestAppendFramesExact(t *testing.T) {
 		got  []byte
 		want string
 	}{
-		{"v2 trade", kraken.AppendV2Trades(nil, "BTC/USD", false, 1, 8, []kraken.WireTrade{
+		{"v2 trade", wire.AppendV2Trades(nil, "BTC/USD", false, 1, 8, []wire.Trade{
 			{Side: feed.Buy, OrdType: feed.OrdLimit, Price: fx("68500"), Qty: fx("0.01044926"), ID: 70635299, Time: t0},
 		}), `{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":68500.0,"qty":0.01044926,"ord_type":"limit","trade_id":70635299,"timestamp":"2024-05-27T12:43:11.798009Z"}]}`},
-		{"v2 trade snapshot, CSV-like (no id, no order type), nanosecond time, price with more decimals than the pair", kraken.AppendV2Trades(nil, "BCH/EUR", true, 2, 8, []kraken.WireTrade{
+		{"v2 trade snapshot, CSV-like (no id, no order type), nanosecond time, price with more decimals than the pair", wire.AppendV2Trades(nil, "BCH/EUR", true, 2, 8, []wire.Trade{
 			{Side: feed.Sell, Price: fx("90.545"), Qty: fx("1.1044842"), Time: tNano},
 			{Side: feed.Buy, Price: fx("90.540000"), Qty: fx("1"), Time: tNano},
 		}), `{"channel":"trade","type":"snapshot","data":[{"symbol":"BCH/EUR","side":"sell","price":90.545,"qty":1.10448420,"timestamp":"2025-11-10T17:23:53.971744500Z"},{"symbol":"BCH/EUR","side":"buy","price":90.54,"qty":1.00000000,"timestamp":"2025-11-10T17:23:53.971744500Z"}]}`},
-		{"v1 trade", kraken.AppendV1Trades(nil, 119930881, "XBT/USD", 5, 8, []kraken.WireTrade{
+		{"v1 trade", wire.AppendV1Trades(nil, 119930881, "XBT/USD", 5, 8, []wire.Trade{
 			{Side: feed.Buy, OrdType: feed.OrdLimit, Price: fx("83942.8"), Qty: fx("0.00044674"), Time: time.Unix(1790401261, 643178000)},
 			{Side: feed.Sell, OrdType: feed.OrdMarket, Price: fx("83942.8"), Qty: fx("0.0001"), Time: time.Unix(1790401261, 643178000)},
 		}), `[119930881,[["83942.80000","0.00044674","1790401261.643178","b","l",""],["83942.80000","0.00010000","1790401261.643178","s","m",""]],"trade","XBT/USD"]`},
-		{"v2 book snapshot", kraken.AppendV2Book(nil, &feed.BookUpdate{Pair: "ALGO/USD", Snapshot: true,
+		{"v2 book snapshot", wire.AppendV2Book(nil, &feed.BookUpdate{Pair: "ALGO/USD", Snapshot: true,
 			Bids: []feed.BookLevel{{Price: fx("0.12291"), Qty: fx("27039.62776299")}, {Price: fx("0.1229"), Qty: fx("8136.3328818")}},
 			Asks: []feed.BookLevel{{Price: fx("0.12307"), Qty: fx("600")}}, Checksum: 2375857985, HasChecksum: true}, 5, 8),
 			`{"channel":"book","type":"snapshot","data":[{"symbol":"ALGO/USD","bids":[{"price":0.12291,"qty":27039.62776299},{"price":0.12290,"qty":8136.33288180}],"asks":[{"price":0.12307,"qty":600.00000000}],"checksum":2375857985}]}`},
-		{"v2 book update", kraken.AppendV2Book(nil, &feed.BookUpdate{Pair: "ALGO/USD",
+		{"v2 book update", wire.AppendV2Book(nil, &feed.BookUpdate{Pair: "ALGO/USD",
 			Bids: []feed.BookLevel{{Price: fx("0.12275"), Qty: fx("6597.5173116")}}, Checksum: 1100635717, HasChecksum: true,
 			Time: time.Date(2024, 10, 3, 2, 46, 57, 50170000, time.UTC)}, 5, 8),
 			`{"channel":"book","type":"update","data":[{"symbol":"ALGO/USD","bids":[{"price":0.12275,"qty":6597.51731160}],"asks":[],"checksum":1100635717,"timestamp":"2024-10-03T02:46:57.050170Z"}]}`},
-		{"v1 book snapshot", kraken.AppendV1Book(nil, 0, "XBT/USD", 100, &feed.BookUpdate{Pair: "BTC/USD", Snapshot: true,
+		{"v1 book snapshot", wire.AppendV1Book(nil, 0, "XBT/USD", 100, &feed.BookUpdate{Pair: "BTC/USD", Snapshot: true,
 			Bids: []feed.BookLevel{{Price: fx("5541.2"), Qty: fx("1.529")}}, Asks: []feed.BookLevel{{Price: fx("5541.3"), Qty: fx("2.507")}},
 			Time: time.Unix(1534614248, 123678000)}, 5, 8, nil),
 			`[0,{"as":[["5541.30000","2.50700000","1534614248.123678"]],"bs":[["5541.20000","1.52900000","1534614248.123678"]]},"book-100","XBT/USD"]`},
-		{"v1 book update, asks and bids, republish", kraken.AppendV1Book(nil, 1234, "XBT/USD", 10, &feed.BookUpdate{Pair: "BTC/USD",
+		{"v1 book update, asks and bids, republish", wire.AppendV1Book(nil, 1234, "XBT/USD", 10, &feed.BookUpdate{Pair: "BTC/USD",
 			Asks: []feed.BookLevel{{Price: fx("5541.3"), Qty: fx("2.507")}}, Bids: []feed.BookLevel{{Price: fx("5541.3"), Qty: fx("0"), Republish: true}},
 			Checksum: 974942666, HasChecksum: true, Time: time.Unix(1534614248, 456738000)}, 5, 8, nil),
 			`[1234,{"a":[["5541.30000","2.50700000","1534614248.456738"]]},{"b":[["5541.30000","0.00000000","1534614248.456738","r"]],"c":"974942666"},"book-10","XBT/USD"]`},
-		{"v1 book update, asks only", kraken.AppendV1Book(nil, 336, "XBT/USD", 10, &feed.BookUpdate{Pair: "BTC/USD",
+		{"v1 book update, asks only", wire.AppendV1Book(nil, 336, "XBT/USD", 10, &feed.BookUpdate{Pair: "BTC/USD",
 			Asks: []feed.BookLevel{{Price: fx("27127.3"), Qty: fx("0")}}, Checksum: 4038234313, HasChecksum: true, Time: time.Unix(1693415333, 759711000)}, 5, 8, nil),
 			`[336,{"a":[["27127.30000","0.00000000","1693415333.759711"]],"c":"4038234313"},"book-10","XBT/USD"]`},
 	}
@@ -94,7 +95,7 @@ func TestAppendFramesExact(t *testing.T) {
 // TestAppendTradesRoundTrip decodes encoded trades back: every field exact, times to the
 // nanosecond, prices and quantities with the precision printed.
 func TestAppendTradesRoundTrip(t *testing.T) {
-	in := []kraken.WireTrade{
+	in := []wire.Trade{
 		{Side: feed.Buy, OrdType: feed.OrdMarket, Price: fx("0.00001234"), Qty: fx("1e6"), ID: 1, Time: time.Unix(1700000000, 1).UTC()},
 		{Side: feed.Sell, Price: fx("123456789.12345678"), Qty: fx("0"), Time: time.Unix(0, 0).UTC()},
 		{Side: feed.Sell, OrdType: feed.OrdLimit, Price: fx("5"), Qty: fx("0.5"), ID: 1<<63 + 5, Time: time.Date(2099, 12, 31, 23, 59, 59, 999999000, time.UTC)},
@@ -102,9 +103,9 @@ func TestAppendTradesRoundTrip(t *testing.T) {
 	for _, api := range []feed.API{feed.APIV1, feed.APIV2} {
 		var frame []byte
 		if api == feed.APIV2 {
-			frame = kraken.AppendV2Trades(nil, "DOGE/USD", false, -1, -1, in)
+			frame = wire.AppendV2Trades(nil, "DOGE/USD", false, -1, -1, in)
 		} else {
-			frame = kraken.AppendV1Trades(nil, 3, "XDG/USD", -1, -1, in)
+			frame = wire.AppendV1Trades(nil, 3, "XDG/USD", -1, -1, in)
 		}
 		evs, err := kraken.NewDecoder().Decode(frame, time.Time{}, nil)
 		if err != nil {
@@ -383,8 +384,8 @@ func FuzzEncodeV2Trade(f *testing.F) {
 		if buy {
 			side = feed.Buy
 		}
-		in := kraken.WireTrade{Side: side, Price: price, Qty: qty, ID: id, Time: tm, OrdType: feed.OrdMarket}
-		frame := kraken.AppendV2Trades(nil, "BTC/USD", false, 1, 8, []kraken.WireTrade{in})
+		in := wire.Trade{Side: side, Price: price, Qty: qty, ID: id, Time: tm, OrdType: feed.OrdMarket}
+		frame := wire.AppendV2Trades(nil, "BTC/USD", false, 1, 8, []wire.Trade{in})
 		evs, err := kraken.NewDecoder().Decode(frame, time.Time{}, nil)
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("%v %d events\n%s", err, len(evs), frame)

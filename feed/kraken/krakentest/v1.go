@@ -11,7 +11,7 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/internal/jsonstr"
-	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wire"
 	"github.com/papertrade/papertrade/feed/kraken/internal/wsreq"
 )
 
@@ -353,7 +353,7 @@ func appendV1Tail(b []byte, name string, ps *pairState) []byte {
 }
 
 func v1Trades(id int64, ps *pairState, recs []tradeRec) []byte {
-	return kraken.AppendV1Trades(make([]byte, 0, 48+80*len(recs)), id, ps.v1Name, ps.v1PScale, ps.qScale, wireTrades(recs))
+	return wire.AppendV1Trades(make([]byte, 0, 48+80*len(recs)), id, ps.v1Name, ps.v1PScale, ps.qScale, wireTrades(recs))
 }
 
 // v1LevelTime stamps a v1 level with the last change of its price, to the microsecond.
@@ -363,14 +363,14 @@ func (ps *pairState) v1LevelTime(side feed.Side, l feed.BookLevel) time.Time {
 
 func v1BookSnapshot(id int64, ps *pairState, v *bookView) []byte {
 	u := feed.BookUpdate{Pair: ps.info.Pair, Snapshot: true, Bids: viewLevels(v, feed.Buy), Asks: viewLevels(v, feed.Sell)}
-	return kraken.AppendV1Book(make([]byte, 0, 64+70*2*v.depth), id, ps.v1Name, v.depth, &u, ps.v1PScale, ps.qScale, ps.v1LevelTime)
+	return wire.AppendV1Book(make([]byte, 0, 64+70*2*v.depth), id, ps.v1Name, v.depth, &u, ps.v1PScale, ps.qScale, ps.v1LevelTime)
 }
 
 // v1BookUpdate encodes an update: asks and bids in separate objects when both changed, the
 // quoted checksum in the last one.
 func v1BookUpdate(id int64, ps *pairState, d *viewDiff, ck uint32) []byte {
 	u := feed.BookUpdate{Pair: ps.info.Pair, Bids: d.bids, Asks: d.asks, Checksum: ck, HasChecksum: true}
-	return kraken.AppendV1Book(make([]byte, 0, 96+70*(len(d.bids)+len(d.asks))), id, ps.v1Name, d.view.depth, &u, ps.v1PScale, ps.qScale, ps.v1LevelTime)
+	return wire.AppendV1Book(make([]byte, 0, 96+70*(len(d.bids)+len(d.asks))), id, ps.v1Name, d.view.depth, &u, ps.v1PScale, ps.qScale, ps.v1LevelTime)
 }
 
 func v1Ticker(id int64, ps *pairState) []byte {

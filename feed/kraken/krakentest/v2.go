@@ -10,7 +10,7 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/internal/jsonstr"
-	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wire"
 	"github.com/papertrade/papertrade/feed/kraken/internal/wsreq"
 	"github.com/shopspring/decimal"
 )
@@ -276,15 +276,15 @@ func (s *Server) sendSnapshotV2(c *conn, sb *sub) {
 }
 
 func v2Trades(ps *pairState, recs []tradeRec, snapshot bool) []byte {
-	return kraken.AppendV2Trades(make([]byte, 0, 64+140*len(recs)), ps.info.Pair, snapshot, ps.pScale, ps.qScale, wireTrades(recs))
+	return wire.AppendV2Trades(make([]byte, 0, 64+140*len(recs)), ps.info.Pair, snapshot, ps.pScale, ps.qScale, wireTrades(recs))
 }
 
 // wireTrades converts trade records for the shared frame encoders, at the microsecond
 // precision Kraken prints.
-func wireTrades(recs []tradeRec) []kraken.WireTrade {
-	out := make([]kraken.WireTrade, len(recs))
+func wireTrades(recs []tradeRec) []wire.Trade {
+	out := make([]wire.Trade, len(recs))
 	for i, r := range recs {
-		out[i] = kraken.WireTrade{Side: r.side, OrdType: r.ord, Price: r.price, Qty: r.qty, ID: r.id, Time: r.time.Truncate(time.Microsecond)}
+		out[i] = wire.Trade{Side: r.side, OrdType: r.ord, Price: r.price, Qty: r.qty, ID: r.id, Time: r.time.Truncate(time.Microsecond)}
 	}
 	return out
 }
@@ -301,12 +301,12 @@ func viewLevels(v *bookView, side feed.Side) []feed.BookLevel {
 // timestamp, as 2026 snapshots do (2024 ones had none; clients take it as optional).
 func v2BookSnapshot(ps *pairState, v *bookView, ck uint32) []byte {
 	u := feed.BookUpdate{Pair: ps.info.Pair, Snapshot: true, Bids: viewLevels(v, feed.Buy), Asks: viewLevels(v, feed.Sell), Checksum: ck, HasChecksum: true, Time: ps.bookTime.Truncate(time.Microsecond)}
-	return kraken.AppendV2Book(make([]byte, 0, 128+60*2*v.depth), &u, ps.pScale, ps.qScale)
+	return wire.AppendV2Book(make([]byte, 0, 128+60*2*v.depth), &u, ps.pScale, ps.qScale)
 }
 
 func v2BookUpdate(ps *pairState, d *viewDiff, ck uint32, t time.Time) []byte {
 	u := feed.BookUpdate{Pair: ps.info.Pair, Bids: d.bids, Asks: d.asks, Checksum: ck, HasChecksum: true, Time: t.Truncate(time.Microsecond)}
-	return kraken.AppendV2Book(make([]byte, 0, 160+60*(len(d.bids)+len(d.asks))), &u, ps.pScale, ps.qScale)
+	return wire.AppendV2Book(make([]byte, 0, 160+60*(len(d.bids)+len(d.asks))), &u, ps.pScale, ps.qScale)
 }
 
 // bbo returns the best bid and ask the ticker reports: from the book when there is one, else
