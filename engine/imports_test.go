@@ -21,7 +21,8 @@ var importRules = []struct {
 	allow []string
 }{
 	// The vocabulary and the edges: nothing of the strategy or engine layers.
-	{"feed", []string{"feed"}},
+	{"internal", nil}, // leaf helpers (internal/pow10) below every layer
+	{"feed", []string{"feed", "internal"}},
 	// The plug-in contract and its helpers.
 	{"strategy", []string{"feed", "strategy"}},
 	// Strategies import only strategy, strategy/indicator and feed (the vocabulary, not the
@@ -31,7 +32,7 @@ var importRules = []struct {
 	// engine; report is pure (journal → metrics → text/JSON/CSV/HTML).
 	{"engine/record", []string{"feed", "=strategy"}},
 	{"engine/ledger", []string{"feed", "=strategy"}},
-	{"engine/sim", []string{"feed", "=strategy", "engine/ledger"}},
+	{"engine/sim", []string{"feed", "=strategy", "engine/ledger", "internal"}},
 	{"engine/report", []string{"feed", "=strategy", "engine/record"}},
 	{"engine/metrics", []string{"feed", "=strategy", "engine/record"}},
 	{"engine/dashboard", []string{"feed", "=strategy", "engine/record", "engine/ledger"}},

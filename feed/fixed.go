@@ -7,11 +7,13 @@ import (
 	"strconv"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/papertrade/papertrade/internal/pow10"
 )
 
 // MaxScale is the largest number of decimals a Fixed may carry. Kraken's finest precision is
 // 12 decimals (v1 LUNA/EUR prices); 18 leaves room without overflowing common magnitudes.
-const MaxScale = 18
+const MaxScale = pow10.Max
 
 // ErrRange reports a number that does not fit a Fixed: more than 18 significant digits or
 // more than MaxScale decimals.
@@ -27,11 +29,6 @@ type Fixed struct {
 	Mant  int64
 	Scale int32
 }
-
-var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
-
-// Pow10 returns 10^n for 0 <= n <= 18.
-func Pow10(n int32) int64 { return pow10[n] }
 
 // ParseFixed parses a JSON number or a decimal string: optional minus, digits, optional
 // fraction, optional exponent ("27119.90000", "0.12290", "1e-08", "5.1e-05", "-0.17").
@@ -109,7 +106,7 @@ func ParseFixed(b []byte) (Fixed, error) {
 				}
 				// Stay within 18 digits, as the digit loops do, so that the text of every
 				// Fixed ParseFixed returns parses again ("1e18" has 19 digits).
-				if mant >= uint64(pow10[17]) {
+				if mant >= uint64(pow10.Int64(17)) {
 					return Fixed{}, fmt.Errorf("%w: %q has too many digits", ErrRange, b)
 				}
 				mant *= 10
@@ -122,7 +119,7 @@ func ParseFixed(b []byte) (Fixed, error) {
 	if scale > MaxScale {
 		return Fixed{}, fmt.Errorf("%w: %q has more than %d decimals", ErrRange, b, MaxScale)
 	}
-	if mant >= uint64(pow10[18]) {
+	if mant >= uint64(pow10.Int64(18)) {
 		return Fixed{}, fmt.Errorf("%w: %q", ErrRange, b)
 	}
 	v := int64(mant)
@@ -149,7 +146,7 @@ func FixedFromDecimal(d decimal.Decimal) (f Fixed, ok bool) {
 		if exp > 18 {
 			return Fixed{}, false
 		}
-		coef.Mul(coef, big.NewInt(pow10[exp]))
+		coef.Mul(coef, big.NewInt(pow10.Int64(exp)))
 		exp = 0
 	}
 	if -exp > MaxScale || !coef.IsInt64() {
@@ -179,7 +176,7 @@ func (f Fixed) Sign() int {
 // digits or overflow.
 func (f Fixed) Rescale(scale int32) (Fixed, bool) {
 	if f.Scale < 0 || f.Scale > MaxScale {
-		return f, false // not made by ParseFixed; pow10 cannot index it
+		return f, false // not made by ParseFixed; pow10.Int64 cannot take it
 	}
 	switch {
 	case scale == f.Scale:
@@ -189,8 +186,8 @@ func (f Fixed) Rescale(scale int32) (Fixed, bool) {
 		if scale > MaxScale {
 			return f, false
 		}
-		m := f.Mant * pow10[d]
-		if m/pow10[d] != f.Mant {
+		m := f.Mant * pow10.Int64(d)
+		if m/pow10.Int64(d) != f.Mant {
 			return f, false
 		}
 		return Fixed{Mant: m, Scale: scale}, true
@@ -198,7 +195,7 @@ func (f Fixed) Rescale(scale int32) (Fixed, bool) {
 		if scale < 0 {
 			return f, false
 		}
-		d := pow10[f.Scale-scale]
+		d := pow10.Int64(f.Scale - scale)
 		if f.Mant%d != 0 {
 			return f, false
 		}

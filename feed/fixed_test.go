@@ -135,9 +135,9 @@ func TestFixedRescale(t *testing.T) {
 		{MustFixed("0.12290"), 8, MustFixed("0.12290000"), true},
 		{MustFixed("-4.0"), 0, MustFixed("-4"), true},
 		{MustFixed("-4.5"), 0, MustFixed("-4.5"), false},
-		{MustFixed("7"), 18, Fixed{Mant: 7 * Pow10(18), Scale: 18}, true}, // 7e18 still fits an int64
-		{MustFixed("10"), 18, MustFixed("10"), false},                     // 1e19 > MaxInt64
-		{MustFixed("1"), 18, Fixed{Mant: Pow10(18), Scale: 18}, true},
+		{MustFixed("7"), 18, Fixed{Mant: 7 * 1e18, Scale: 18}, true}, // 7e18 still fits an int64
+		{MustFixed("10"), 18, MustFixed("10"), false},                // 1e19 > MaxInt64
+		{MustFixed("1"), 18, Fixed{Mant: 1e18, Scale: 18}, true},
 		{MustFixed("1"), 19, MustFixed("1"), false}, // beyond MaxScale
 		{MustFixed("1"), -1, MustFixed("1"), false}, // negative scale
 		{MustFixed("10"), -1, MustFixed("10"), false},
@@ -288,16 +288,6 @@ func TestMustFixedPanics(t *testing.T) {
 		}
 	}()
 	MustFixed("x")
-}
-
-func TestPow10(t *testing.T) {
-	want := int64(1)
-	for n := range int32(MaxScale + 1) {
-		if got := Pow10(n); got != want {
-			t.Errorf("Pow10(%d) = %d, want %d", n, got, want)
-		}
-		want *= 10
-	}
 }
 
 // FuzzParseFixed checks that ParseFixed never panics, that what it accepts survives a trip

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/internal/pow10"
 	"github.com/papertrade/papertrade/strategy"
 	"github.com/shopspring/decimal"
 	"go.uber.org/zap"
@@ -696,7 +697,7 @@ func (e *Exchange) trail(o *order, k int64) bool {
 	o.ext, o.hasExt = k, true
 	var lvl int64
 	var ok bool
-	den := 100 * feed.Pow10(pctScale)
+	den := 100 * pow10.Int64(pctScale)
 	switch {
 	case o.pct > 0 && sell:
 		lvl, ok = mulDiv(k, den-o.pct, den, false)

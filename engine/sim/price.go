@@ -4,7 +4,7 @@ import (
 	"math"
 	"math/bits"
 
-	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/internal/pow10"
 	"github.com/shopspring/decimal"
 )
 
@@ -52,7 +52,7 @@ func toKey(d decimal.Decimal, scale int32) (k int64, exact, ok bool) {
 		if shift > 18 {
 			return 0, false, m == 0
 		}
-		p := feed.Pow10(shift)
+		p := pow10.Int64(shift)
 		if m > math.MaxInt64/p || m < math.MinInt64/p {
 			return 0, false, false
 		}
@@ -64,7 +64,7 @@ func toKey(d decimal.Decimal, scale int32) (k int64, exact, ok bool) {
 			}
 			return 0, m == 0, true
 		}
-		p := feed.Pow10(-shift)
+		p := pow10.Int64(-shift)
 		q, r := m/p, m%p
 		if r < 0 {
 			q--

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/internal/pow10"
 	"github.com/papertrade/papertrade/strategy"
 	"github.com/shopspring/decimal"
 )
@@ -35,7 +36,7 @@ func (m *market) checkOffset(p *decimal.Decimal, kind strategy.OffsetKind, zeroO
 	}
 	if kind == strategy.OffsetPercent {
 		k, exact, ok := toKey(*p, pctScale)
-		if !ok || !exact || k >= 100*feed.Pow10(pctScale) {
+		if !ok || !exact || k >= 100*pow10.Int64(pctScale) {
 			return 0, true, strategy.ErrInvalidArgumentsPrice
 		}
 		*p = fromKey(k, pctScale).Round(pctScale)

@@ -17,6 +17,7 @@ import (
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/kraken/krakentest"
+	"github.com/papertrade/papertrade/internal/pow10"
 )
 
 // testMarket is a small seeded market for these tests: a snapshot per pair, then random
@@ -45,7 +46,7 @@ func (m *testMarket) qty(in *feed.PairInfo, lots int64) feed.Fixed {
 }
 
 // mid returns a pair's starting mid price in ticks.
-func mid(in *feed.PairInfo) int64 { return 50000 * feed.Pow10(in.PriceDecimals) / 10 }
+func mid(in *feed.PairInfo) int64 { return 50000 * pow10.Int64(in.PriceDecimals) / 10 }
 
 func (m *testMarket) Next(dst []feed.Event) []feed.Event {
 	if !m.started {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/internal/jsonstr"
+	"github.com/papertrade/papertrade/internal/pow10"
 )
 
 // The REST market-data endpoints (Assets, Ticker, OHLC, Depth) in the shapes of real 2025-11
@@ -147,7 +148,7 @@ func appendRESTTicker(b []byte, ps *pairState) []byte {
 		b = appendFixedQ(b, l.Price, ps.v1PScale)
 		whole := l.Qty.Mant
 		if l.Qty.Scale > 0 {
-			whole /= feed.Pow10(l.Qty.Scale)
+			whole /= pow10.Int64(l.Qty.Scale)
 		}
 		b = append(b, `,"`...)
 		b = strconv.AppendInt(b, max(whole, 1), 10)

@@ -13,6 +13,7 @@ import (
 	"github.com/papertrade/papertrade/feed/internal/jsonstr"
 	"github.com/papertrade/papertrade/feed/kraken/internal/wire"
 	"github.com/papertrade/papertrade/feed/kraken/internal/wsreq"
+	"github.com/papertrade/papertrade/internal/pow10"
 )
 
 // Kraken's v1 error texts the server uses beyond the request parser's (PROTOCOL.md §2.1).
@@ -396,7 +397,7 @@ func v1Ticker(id int64, ps *pairState) []byte {
 		b = append(b, ',')
 		whole := l.Qty.Mant
 		if l.Qty.Scale > 0 {
-			whole /= feed.Pow10(l.Qty.Scale)
+			whole /= pow10.Int64(l.Qty.Scale)
 		}
 		b = strconv.AppendInt(b, whole, 10)
 		b = append(b, ',')
