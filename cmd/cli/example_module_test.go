@@ -64,4 +64,22 @@ func TestExampleModuleBuildsAndRegistersItsStrategy(t *testing.T) {
 			t.Errorf("strategies output lacks %q:\n%s", want, out)
 		}
 	}
+	// The module's run.yaml (type: momentum) runs as its comment says.
+	for _, args := range [][]string{
+		{"tape", "synth", "--out", "tape", "--trades", "20000"},
+		{"backtest", "-c", "run.yaml", "--out", "results", "-q"},
+	} {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("mystrategy %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	sum, err := os.ReadFile(filepath.Join(dir, "results", "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sum), `"type": "momentum"`) {
+		t.Errorf("summary.json has no momentum instance")
+	}
 }

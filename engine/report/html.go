@@ -25,6 +25,9 @@ import (
 //go:embed assets/echarts.min.js
 var echartsJS string
 
+// minHistogramTrips is the fewest closed trips the PnL distribution is drawn for.
+const minHistogramTrips = 10
+
 // maxChartPoints bounds the points of one chart series: curves are thinned to this many
 // buckets (keeping each bucket's last value, or its worst for drawdowns).
 const maxChartPoints = 2500
@@ -66,12 +69,13 @@ func WriteHTML(w io.Writer, in HTMLInput) (err error) {
 	}
 	for i := range s.Strategies {
 		st := &s.Strategies[i]
+		page.Cards = append(page.Cards, card(i, st))
 		page.Rows = append(page.Rows, metricRow(st))
 		for _, p := range st.PerPair {
 			page.PairRows = append(page.PairRows, pairRow{
 				Strategy: st.Name, Pair: string(p.Pair), Fills: p.Fills, Trades: p.Trades,
 				Win: Pct(p.WinRate), PF: Fixed2(p.ProfitFactor), PnL: Money(p.PnL), Fees: Money(p.Fees),
-				Volume: p.Volume, Turnover: Money(p.Turnover), Position: p.Position, BuyHold: Pct(p.BuyHold),
+				Volume: Qty(p.Volume), Turnover: Money(p.Turnover), Position: Qty(p.Position), BuyHold: Pct(p.BuyHold),
 			})
 		}
 	}
@@ -88,9 +92,32 @@ func WriteHTML(w io.Writer, in HTMLInput) (err error) {
 			add(priceChart(i, &in.Market.Pairs[i], s, in.Collectors))
 		}
 	}
+	for i, col := range in.Collectors {
+		for _, t := range col.trips[max(0, len(col.trips)-maxTripRows):] {
+			page.Trips = append(page.Trips, trip(s.Strategies[i].Name, t))
+		}
+	}
 	if len(in.Collectors) > 0 {
-		add(monthlyChart(s))
-		add(pnlHistogram(s, in.Collectors))
+		// Charts that carry no information on a short run are left out, with the reason:
+		// one bar per month needs at least two months, a distribution a handful of trips.
+		months := 0
+		for _, st := range s.Strategies {
+			months = max(months, len(st.Monthly))
+		}
+		if months >= 2 {
+			add(monthlyChart(s))
+		} else {
+			page.Notes = append(page.Notes, "Monthly returns: not shown, the run spans one calendar month or less (the return is in the tables).")
+		}
+		trips := 0
+		for _, col := range in.Collectors {
+			trips += len(col.tripPnL)
+		}
+		if trips >= minHistogramTrips {
+			add(pnlHistogram(s, in.Collectors))
+		} else {
+			page.Notes = append(page.Notes, fmt.Sprintf("Round-trip PnL distribution: not shown, %d closed round trip(s) (at least %d are needed; each is listed in the round-trip table).", trips, minHistogramTrips))
+		}
 	}
 	for _, c := range chartsList {
 		page.Charts = append(page.Charts, template.HTML(c.Element)+template.HTML(c.Script))
@@ -108,15 +135,32 @@ type htmlPage struct {
 	ECharts  template.JS
 	Run      Run
 	Config   string
+	Cards    []kpiCard
 	Rows     []metricsRow
 	PairRows []pairRow
+	Trips    []tripRow
 	Bands    []Band
 	Charts   []template.HTML
+	Notes    []string // why a chart or a metric is absent
 	Generate string
 }
 
+// kpiCard is one instance's headline numbers at the top of the page.
+type kpiCard struct {
+	Name, Marker, Color                    string
+	Return, MaxDD, Trips, Win, Fees, Final string
+	Up, Down, Fault                        bool
+}
+
+// tripRow is one closed round trip in the trips table.
+type tripRow struct {
+	Strategy, Pair, Side, Open, Close, Held, Qty, PnL, Fees string
+	Fills                                                   int
+	Win, Loss                                               bool
+}
+
 type metricsRow struct {
-	Name, Type, Model, Params, Period                         string
+	Name, Type, Model, Params, Period, AnnualNote             string
 	Return, CAGR, MaxDD, DDDur, Sharpe, Sortino, Calmar       string
 	Trades, Open, Fills, Orders, Rejects                      string
 	Win, PF, Expectancy, Exposure, Fees, Turnover, BuyHold    string
@@ -136,16 +180,47 @@ func metricRow(st *Strategy) metricsRow {
 		params = append(params, k+"="+st.Params[k])
 	}
 	return metricsRow{
-		Name: st.Name, Type: st.Type, Model: st.FillModel, Params: strings.Join(params, " "),
+		Name: st.Name, Type: st.Type, Model: st.FillModel, Params: strings.Join(params, " "), AnnualNote: st.AnnualNote,
 		Period: shortTime(st.Start) + " → " + shortTime(st.End),
-		Return: Pct(st.Return), CAGR: Pct(st.CAGR), MaxDD: Pct(st.MaxDD), DDDur: st.MaxDDDur.Text,
-		Sharpe: Fixed2(st.Sharpe), Sortino: Fixed2(st.Sortino), Calmar: Fixed2(st.Calmar),
+		Return: Pct(st.Return), CAGR: na(Pct(st.CAGR), st.AnnualNote), MaxDD: Pct(st.MaxDD), DDDur: st.MaxDDDur.Text,
+		Sharpe: na(Fixed2(st.Sharpe), st.AnnualNote), Sortino: na(Fixed2(st.Sortino), st.AnnualNote), Calmar: na(Fixed2(st.Calmar), st.AnnualNote),
 		Trades: fmt.Sprint(st.Trades), Open: fmt.Sprint(st.OpenTrades), Fills: fmt.Sprint(st.Fills),
 		Orders: fmt.Sprint(st.Orders), Rejects: fmt.Sprint(st.Rejects),
 		Win: Pct(st.WinRate), PF: Fixed2(st.ProfitFactor), Expectancy: Money(st.Expectancy),
 		Exposure: Pct(st.Exposure), Fees: Money(st.Fees), Turnover: Money(st.Turnover), BuyHold: Pct(st.BuyHold),
 		Initial: Money(st.InitialEquity), Final: Money(st.FinalEquity), Ccy: st.AccountCurrency, Fault: st.Fault,
 		InitialBalances: balances(st.InitialBalances), FinalBalance: balances(st.FinalBalances),
+	}
+}
+
+// na marks an annualised metric left out of a short run ("n/a"; the note says why).
+func na(v, note string) string {
+	if note != "" && v == "-" {
+		return "n/a"
+	}
+	return v
+}
+
+func card(i int, st *Strategy) kpiCard {
+	c := kpiCard{
+		Name: st.Name, Marker: markerGlyph[i%len(markerGlyph)], Color: palette[i%len(palette)],
+		Return: Pct(st.Return), MaxDD: Pct(st.MaxDD), Trips: fmt.Sprint(st.Trades), Win: Pct(st.WinRate),
+		Fees: Money(st.Fees) + " " + st.AccountCurrency, Final: Money(st.FinalEquity) + " " + st.AccountCurrency,
+		Up: st.Return.Valid() && st.Return > 0, Down: st.Return.Valid() && st.Return < 0, Fault: st.Fault != "",
+	}
+	return c
+}
+
+func trip(name string, t Trip) tripRow {
+	side := "long"
+	if t.Side == feed.Sell {
+		side = "short"
+	}
+	return tripRow{
+		Strategy: name, Pair: string(t.Pair), Side: side,
+		Open: t.Open.UTC().Format("2006-01-02 15:04:05"), Close: t.Close.UTC().Format("2006-01-02 15:04:05"),
+		Held: Duration(t.Close.Sub(t.Open)), Qty: Qty(t.Qty.String()), PnL: Money(t.PnL.String()), Fees: Money(t.Fees.String()),
+		Fills: t.Fills, Win: t.PnL.Sign() > 0, Loss: t.PnL.Sign() < 0,
 	}
 }
 
@@ -278,7 +353,7 @@ func drawdownChart(s *Summary, cs []*Collector) *charts.Line {
 
 func priceChart(i int, p *PairPrices, s *Summary, cs []*Collector) *charts.Line {
 	c := charts.NewLine()
-	c.SetGlobalOptions(append(baseOpts(fmt.Sprintf("price_%d", i), string(p.Pair)+" price", "last trade price with the instances' fills (▲ buy, ▼ sell)", "420px"),
+	c.SetGlobalOptions(append(baseOpts(fmt.Sprintf("price_%d", i), string(p.Pair)+" price", "last trade price with the instances' fills: green buy, red sell, one marker shape per instance", "420px"),
 		charts.WithXAxisOpts(opts.XAxis{Type: "time"}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Scale: opts.Bool(true)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}))...)
@@ -294,22 +369,60 @@ func priceChart(i int, p *PairPrices, s *Summary, cs []*Collector) *charts.Line 
 			if side == feed.Sell {
 				rot, color = 180, "#d9412b"
 			}
-			var pts []opts.ScatterData
+			// Each instance has its own marker shape (the legend and the KPI cards show it),
+			// green for buys and red for sells; markers are thinned to maxPriceMarkers per
+			// series so that a busy instance does not cover the price line.
+			var sel []Marker
 			for _, m := range col.markers {
 				if m.Pair == p.Pair && m.Side == side {
-					pts = append(pts, opts.ScatterData{Value: []any{ms(m.Time), m.Price.InexactFloat64()}, Symbol: "triangle", SymbolSize: 9, SymbolRotate: rot})
+					sel = append(sel, m)
 				}
 			}
-			if len(pts) == 0 {
+			if len(sel) == 0 {
 				continue
 			}
+			shape := markerShapes[j%len(markerShapes)]
+			var pts []opts.ScatterData
+			for _, k := range thinTo(len(sel), maxPriceMarkers) {
+				m := sel[k]
+				r := 0
+				if shape == "triangle" {
+					r = rot
+				}
+				pts = append(pts, opts.ScatterData{Value: []any{ms(m.Time), m.Price.InexactFloat64()}, Symbol: shape, SymbolSize: 8, SymbolRotate: r})
+			}
 			sc := charts.NewScatter()
-			sc.AddSeries(fmt.Sprintf("%s %s", s.Strategies[j].Name, side), pts,
-				charts.WithItemStyleOpts(opts.ItemStyle{Color: color, BorderColor: palette[j%len(palette)], BorderWidth: 1.5}))
+			sc.AddSeries(fmt.Sprintf("%s %s %s", markerGlyph[j%len(markerGlyph)], s.Strategies[j].Name, side), pts,
+				charts.WithItemStyleOpts(opts.ItemStyle{Color: color, BorderColor: palette[j%len(palette)], BorderWidth: 1.5, Opacity: opts.Float(0.85)}))
 			c.Overlap(sc)
 		}
 	}
 	return c
+}
+
+// maxPriceMarkers bounds the markers of one instance, side and pair on a price chart.
+const maxPriceMarkers = 400
+
+// markerShapes (ECharts symbols) and markerGlyph (their look-alikes in text) tell the
+// instances apart on price charts; colour says buy or sell.
+var (
+	markerShapes = []string{"triangle", "circle", "rect", "diamond", "pin", "roundRect", "arrow"}
+	markerGlyph  = []string{"▲", "●", "■", "◆", "⬤", "▢", "➤"}
+)
+
+// thinTo picks at most n evenly spread indexes of [0, total).
+func thinTo(total, n int) []int {
+	out := make([]int, 0, min(total, n))
+	if total <= n {
+		for i := range total {
+			out = append(out, i)
+		}
+		return out
+	}
+	for k := range n {
+		out = append(out, k*total/n)
+	}
+	return out
 }
 
 // palette outlines each instance's markers in its own colour.
@@ -397,6 +510,13 @@ th { background: #f5f6f8; font-weight: 600; } td.l, th.l { text-align: left; }
 .wrap { overflow-x: auto; } .muted { color: #777; } .fault { color: #b3261e; }
 pre { background: #f7f7f9; padding: 10px; overflow-x: auto; font-size: 12px; }
 .container { margin: 18px 0; } .item { width: 100%; }
+td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: anywhere; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 14px 0; }
+.card { border: 1px solid #e3e5e8; border-radius: 8px; padding: 10px 14px; min-width: 220px; max-width: 300px; flex: 1 1 220px; }
+.card .name { font-weight: 600; overflow-wrap: anywhere; } .card .big { font-size: 26px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .kv { display: grid; grid-template-columns: auto auto; gap: 2px 12px; font-size: 13px; color: #444; } .card .kv span:nth-child(even) { text-align: right; font-variant-numeric: tabular-nums; }
+.up { color: #2e7d32; } .down { color: #c62828; } tr.win td.pnl { color: #2e7d32; } tr.loss td.pnl { color: #c62828; }
+.notes { color: #555; font-size: 13px; }
 </style>
 <script>{{.ECharts}}</script>
 </head>
@@ -404,18 +524,25 @@ pre { background: #f7f7f9; padding: 10px; overflow-x: auto; font-size: 12px; }
 <h1>{{.Title}}</h1>
 <div class="muted">{{.Generate}} · mode {{.Run.Mode}} · seed {{.Run.Seed}} · {{.Run.Events}} events, {{.Run.Trades}} trades{{if .Run.FirstTime}} · {{.Run.FirstTime}} → {{.Run.LastTime}}{{end}}</div>
 
+<div class="cards">
+{{range .Cards}}<div class="card"><div class="name"><span style="color:{{.Color}}">{{.Marker}}</span> {{.Name}}{{if .Fault}} <span class="fault">stopped</span>{{end}}</div>
+<div class="big {{if .Up}}up{{else if .Down}}down{{end}}">{{.Return}}</div>
+<div class="kv"><span>max drawdown</span><span>{{.MaxDD}}</span><span>round trips</span><span>{{.Trips}}</span><span>win rate</span><span>{{.Win}}</span><span>fees</span><span>{{.Fees}}</span><span>final equity</span><span>{{.Final}}</span></div></div>
+{{end}}</div>
+
 <h2>Strategies</h2>
+{{if .Rows}}{{with (index .Rows 0)}}{{if .AnnualNote}}<p class="notes">n/a: {{.AnnualNote}}.</p>{{end}}{{end}}{{end}}
 <div class="wrap"><table>
-<tr><th class="l">instance</th><th class="l">type</th><th class="l">model</th><th>return</th><th>CAGR</th><th>max DD</th><th>DD duration</th><th>Sharpe</th><th>Sortino</th><th>Calmar</th><th>B&amp;H</th><th>initial equity</th><th>final equity</th></tr>
-{{range .Rows}}<tr><td class="l">{{.Name}}{{if .Fault}} <span class="fault" title="{{.Fault}}">stopped</span>{{end}}</td><td class="l">{{.Type}}</td><td class="l">{{.Model}}</td><td>{{.Return}}</td><td>{{.CAGR}}</td><td>{{.MaxDD}}</td><td>{{.DDDur}}</td><td>{{.Sharpe}}</td><td>{{.Sortino}}</td><td>{{.Calmar}}</td><td>{{.BuyHold}}</td><td>{{.Initial}} {{.Ccy}}</td><td>{{.Final}} {{.Ccy}}</td></tr>
+<tr><th class="l">instance</th><th class="l">model</th><th>return</th><th>CAGR</th><th>max DD</th><th>DD duration</th><th>Sharpe</th><th>Sortino</th><th>Calmar</th><th>B&amp;H</th><th>initial equity</th><th>final equity</th></tr>
+{{range .Rows}}<tr><td class="l">{{.Name}}{{if .Fault}} <span class="fault" title="{{.Fault}}">stopped</span>{{end}}</td><td class="l">{{.Model}}</td><td>{{.Return}}</td><td>{{.CAGR}}</td><td>{{.MaxDD}}</td><td>{{.DDDur}}</td><td>{{.Sharpe}}</td><td>{{.Sortino}}</td><td>{{.Calmar}}</td><td>{{.BuyHold}}</td><td>{{.Initial}} {{.Ccy}}</td><td>{{.Final}} {{.Ccy}}</td></tr>
 {{end}}</table></div>
 <div class="wrap"><table>
 <tr><th class="l">instance</th><th>trips</th><th>open</th><th>fills</th><th>orders</th><th>rejects</th><th>win rate</th><th>profit factor</th><th>expectancy</th><th>exposure</th><th>fees</th><th>turnover</th></tr>
 {{range .Rows}}<tr><td class="l">{{.Name}}</td><td>{{.Trades}}</td><td>{{.Open}}</td><td>{{.Fills}}</td><td>{{.Orders}}</td><td>{{.Rejects}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.Expectancy}} {{.Ccy}}</td><td>{{.Exposure}}</td><td>{{.Fees}} {{.Ccy}}</td><td>{{.Turnover}} {{.Ccy}}</td></tr>
 {{end}}</table></div>
 <div class="wrap"><table>
-<tr><th class="l">instance</th><th class="l">parameters</th><th class="l">period (event time, UTC)</th><th class="l">initial balances</th><th class="l">final balances</th></tr>
-{{range .Rows}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Params}}</td><td class="l">{{.Period}}</td><td class="l">{{.InitialBalances}}</td><td class="l">{{.FinalBalance}}</td></tr>
+<tr><th class="l">instance</th><th class="l">type</th><th class="l">parameters</th><th class="l">period (event time, UTC)</th><th class="l">initial balances</th><th class="l">final balances</th></tr>
+{{range .Rows}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Type}}</td><td class="l">{{.Params}}</td><td class="l">{{.Period}}</td><td class="l">{{.InitialBalances}}</td><td class="l">{{.FinalBalance}}</td></tr>
 {{end}}</table></div>
 {{if .Bands}}
 <h2>Range across fill models</h2>
@@ -430,8 +557,17 @@ pre { background: #f7f7f9; padding: 10px; overflow-x: auto; font-size: 12px; }
 {{range .PairRows}}<tr><td class="l">{{.Strategy}}</td><td class="l">{{.Pair}}</td><td>{{.Fills}}</td><td>{{.Trades}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.PnL}}</td><td>{{.Fees}}</td><td>{{.Volume}}</td><td>{{.Turnover}}</td><td>{{.Position}}</td><td>{{.BuyHold}}</td></tr>
 {{end}}</table></div>
 
+<h2>Round trips</h2>
+{{if .Trips}}<p class="notes">The last {{len .Trips}} closed round trips (at most 50 per instance), oldest first; PnL in the pair's quote currency, after fees.</p>
+<div class="wrap"><table>
+<tr><th class="l">instance</th><th class="l">pair</th><th class="l">side</th><th class="l">opened (UTC)</th><th class="l">closed</th><th>held</th><th>qty</th><th>fills</th><th>fees</th><th>PnL</th></tr>
+{{range .Trips}}<tr class="{{if .Win}}win{{else if .Loss}}loss{{end}}"><td class="l">{{.Strategy}}</td><td class="l">{{.Pair}}</td><td class="l">{{.Side}}</td><td class="l">{{.Open}}</td><td class="l">{{.Close}}</td><td>{{.Held}}</td><td>{{.Qty}}</td><td>{{.Fills}}</td><td>{{.Fees}}</td><td class="pnl">{{.PnL}}</td></tr>
+{{end}}</table></div>
+{{else}}<p class="notes">No round trip closed.</p>{{end}}
+
 <h2>Charts</h2>
-{{range .Charts}}{{.}}
+{{range .Notes}}<p class="notes">{{.}}</p>
+{{end}}{{range .Charts}}{{.}}
 {{end}}
 <h2>Run settings</h2>
 <table>

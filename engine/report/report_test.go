@@ -137,10 +137,22 @@ func TestWriteHTML(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"Apache", "echarts.init(document.getElementById('equity')", "getElementById('drawdown')", "getElementById('price_0')",
-		"getElementById('monthly')", "getElementById('pnl')", "a buy", "a sell", "0.92%", "&lt;b&gt;x&lt;/b&gt;"} {
+		"▲ a buy", "▲ a sell", "0.92%", "&lt;b&gt;x&lt;/b&gt;",
+		// issue 18 item 9: KPI cards, a round-trip table, no empty charts on a short run.
+		`<div class="card">`, `<div class="big up">0.92%</div>`, "<h2>Round trips</h2>", "<td class=\"l\">long</td>", "<td class=\"pnl\">9.16</td>",
+		"Monthly returns: not shown", "Round-trip PnL distribution: not shown, 1 closed round trip(s)",
+		"n/a: CAGR, Sharpe, Sortino and Calmar are annualised"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	for _, bad := range []string{"getElementById('monthly')", "getElementById('pnl')"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("short run's report draws %s", bad)
+		}
+	}
+	if err := WriteHTML(&b, HTMLInput{Summary: &Summary{}}); err != nil {
+		t.Errorf("empty summary: %v", err)
 	}
 }
 

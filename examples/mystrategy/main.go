@@ -5,7 +5,7 @@ package main
 import "github.com/papertrade/papertrade/cmd/cli"
 
 func main() {
-	reg := cli.DefaultRegistry()
+	reg := cli.DefaultRegistry() // the built-in samples
 	reg.Register("momentum", New, Params{}, "Buys after the price rose over the last lookback trades, sells after it fell.")
 	cli.Main(reg)
 }
