@@ -188,6 +188,17 @@ func (l *Ledger) RolloverDue(now time.Time) []feed.Pair {
 	return out
 }
 
+// NextRollover returns the earliest time a rollover fee falls due on an open margin
+// position; ok is false when no margin position is open. It does not allocate.
+func (l *Ledger) NextRollover() (next time.Time, ok bool) {
+	for _, pr := range l.mpairs {
+		if p := l.margin[pr]; p.open() && (!ok || p.next.Before(next)) {
+			next, ok = p.next, true
+		}
+	}
+	return next, ok
+}
+
 // Rollover charges one rollover fee (quote) on pair's margin position and moves its next
 // rollover 4 hours on; it returns the time the fee was due.
 func (l *Ledger) Rollover(pair feed.Pair, fee decimal.Decimal) (time.Time, error) {
@@ -254,6 +265,12 @@ func (l *Ledger) Settle(pair feed.Pair, qty decimal.Decimal) (settled, basis dec
 	return qty, basis, nil
 }
 
+// MarginOpen reports whether the account has an open margin position in pair.
+func (l *Ledger) MarginOpen(pair feed.Pair) bool {
+	p, ok := l.margin[pair]
+	return ok && p.open()
+}
+
 // MarginPosition returns the account's margin position in pair (zero Side: none).
 func (l *Ledger) MarginPosition(pair feed.Pair) strategy.MarginPosition {
 	p, ok := l.margin[pair]
@@ -280,16 +297,34 @@ func (l *Ledger) marginView(p *marginPos) strategy.MarginPosition {
 // in terms of BTC, your Used Margin in terms of USD would be 0.04 BTC * 65,200": Kraken's
 // margin trading examples, 203053156).
 func (l *Ledger) marginMarks(p *marginPos) (upnl, used decimal.Decimal) {
+	value := l.marginValue(p)
 	lev := decimal.NewFromInt(int64(p.lev))
-	value := p.cost
-	if sp, ok := l.pos[p.pair]; ok && sp.hasMark {
-		value = sp.mark.Mul(p.qty)
-	}
 	if p.side == feed.Buy {
 		return value.Sub(p.cost), p.cost.DivRound(lev, ConversionDecimals)
 	}
 	return p.cost.Sub(value), value.DivRound(lev, ConversionDecimals)
 }
+
+// marginValue is what a position's quantity is worth at the last price (its cost while no
+// price is known).
+func (l *Ledger) marginValue(p *marginPos) decimal.Decimal {
+	if sp, ok := l.pos[p.pair]; ok && sp.hasMark {
+		return sp.mark.Mul(p.qty)
+	}
+	return p.cost
+}
+
+// marginUpnl is a position's unrealised PnL at the last price.
+func (l *Ledger) marginUpnl(p *marginPos) decimal.Decimal {
+	if p.side == feed.Buy {
+		return l.marginValue(p).Sub(p.cost)
+	}
+	return p.cost.Sub(l.marginValue(p))
+}
+
+// levScale is a common multiple of every leverage from 1 to 10: used margin × levScale is
+// Σ amount × (levScale / leverage), exact and without a division.
+const levScale = 2520
 
 // MarginPositions returns the open margin positions, oldest first (Kraken liquidates
 // first in, first out), then by pair.
@@ -335,6 +370,45 @@ func (l *Ledger) MarginAccount() (strategy.MarginAccount, error) {
 	return a, nil
 }
 
+// MarginBelow reports, without building the account summary, whether the margin level is
+// below call and at or below stop percent (Kraken's margin_call and margin_stop): equity × 100
+// compared with used margin × level, so no division. ok is false without an open position or
+// when an amount cannot be valued. The simulator calls it after every trade while a position
+// is open.
+func (l *Ledger) MarginBelow(call, stop decimal.Decimal) (belowCall, atStop, ok bool) {
+	used := decimal.Zero // × levScale
+	for _, pr := range l.mpairs {
+		p := l.margin[pr]
+		if !p.open() {
+			continue
+		}
+		amount := p.cost // a long's margin is on its cost; a short's on the lent base's value
+		if p.side == feed.Sell {
+			amount = l.marginValue(p)
+		}
+		var u decimal.Decimal
+		if levScale%p.lev == 0 {
+			u = amount.Mul(decimal.NewFromInt(int64(levScale / p.lev)))
+		} else {
+			u = amount.Mul(decimal.NewFromInt(levScale)).DivRound(decimal.NewFromInt(int64(p.lev)), ConversionDecimals)
+		}
+		v, vok := l.Value(p.quote, u)
+		if !vok {
+			return false, false, false
+		}
+		used = used.Add(v)
+	}
+	if used.Sign() <= 0 {
+		return false, false, false
+	}
+	eq, err := l.Equity()
+	if err != nil {
+		return false, false, false
+	}
+	e := eq.Mul(decimal.NewFromInt(100 * levScale))
+	return e.Cmp(used.Mul(call)) < 0, e.Cmp(used.Mul(stop)) <= 0, true
+}
+
 // marginEquity is the unrealised PnL of every open margin position in the account
 // currency; Equity adds it to the balances.
 func (l *Ledger) marginEquity() (decimal.Decimal, error) {
@@ -344,8 +418,7 @@ func (l *Ledger) marginEquity() (decimal.Decimal, error) {
 		if !p.open() {
 			continue
 		}
-		upnl, _ := l.marginMarks(p)
-		v, ok := l.Value(p.quote, upnl)
+		v, ok := l.Value(p.quote, l.marginUpnl(p))
 		if !ok {
 			return decimal.Decimal{}, fmt.Errorf("ledger: no price to value the %s margin position in %s", pr, l.ccy)
 		}

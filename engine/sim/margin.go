@@ -322,13 +322,15 @@ func (e *Exchange) settle(o *order) {
 
 // marginTime charges the rollover fees due by now, each stamped with its due time.
 func (e *Exchange) marginTime(now time.Time) {
-	due := e.led.RolloverDue(now)
-	if len(due) == 0 {
-		if len(e.led.MarginPositions()) == 0 {
-			e.margin.open = false
-		}
+	next, ok := e.led.NextRollover()
+	if !ok {
+		e.margin.open = false
 		return
 	}
+	if next.After(now) {
+		return // the usual case: nothing due, and nothing allocated
+	}
+	due := e.led.RolloverDue(now)
 	for _, pr := range due {
 		m := e.market(pr)
 		for {
@@ -354,30 +356,21 @@ func (e *Exchange) marginTime(now time.Time) {
 // marginRisk compares the margin level with the call and stop levels of the open positions'
 // pairs (the highest of each) and calls or liquidates.
 func (e *Exchange) marginRisk() {
-	positions := e.led.MarginPositions()
-	if len(positions) == 0 {
+	call, stop, any := e.marginLevels()
+	if !any {
 		e.margin.open, e.margin.called = false, false
 		return
 	}
-	acct, err := e.led.MarginAccount()
-	if err != nil || acct.UsedMargin.Sign() <= 0 {
+	belowCall, atStop, ok := e.led.MarginBelow(call, stop)
+	if !ok {
 		return
 	}
-	call, stop := decimal.Zero, decimal.Zero
-	for _, p := range positions {
-		c, s := DefaultMarginCall, DefaultMarginStop
-		if m := e.market(p.Pair); m != nil {
-			if m.info.MarginCall.Sign() > 0 {
-				c = m.info.MarginCall
-			}
-			if m.info.MarginStop.Sign() > 0 {
-				s = m.info.MarginStop
-			}
-		}
-		call, stop = decimal.Max(call, c), decimal.Max(stop, s)
-	}
-	if acct.Level.Cmp(call) >= 0 {
+	if !belowCall {
 		e.margin.called = false
+		return
+	}
+	acct, err := e.led.MarginAccount()
+	if err != nil {
 		return
 	}
 	if !e.margin.called {
@@ -387,12 +380,39 @@ func (e *Exchange) marginRisk() {
 			Kind: MarginCall, Level: acct.Level, Equity: acct.Equity, UsedMargin: acct.UsedMargin, Time: e.at,
 		}})
 	}
-	if acct.Level.Cmp(stop) > 0 {
+	if !atStop {
 		return
 	}
-	for _, p := range positions {
+	for _, p := range e.led.MarginPositions() {
 		e.liquidate(p, acct)
 	}
+}
+
+// marginLevels returns the highest margin_call and margin_stop among the pairs with an open
+// margin position (DefaultMarginCall and DefaultMarginStop where AssetPairs gave none); any is
+// false when no position is open. It does not allocate. (It ranges over the markets map:
+// a maximum does not depend on the order.)
+func (e *Exchange) marginLevels() (call, stop decimal.Decimal, any bool) {
+	for _, m := range e.markets {
+		if !e.led.MarginOpen(m.pair) {
+			continue
+		}
+		c, s := DefaultMarginCall, DefaultMarginStop
+		if m.info.MarginCall.Sign() > 0 {
+			c = m.info.MarginCall
+		}
+		if m.info.MarginStop.Sign() > 0 {
+			s = m.info.MarginStop
+		}
+		if !any || c.Cmp(call) > 0 {
+			call = c
+		}
+		if !any || s.Cmp(stop) > 0 {
+			stop = s
+		}
+		any = true
+	}
+	return call, stop, any
 }
 
 // liquidate places the exchange's order closing position p, unless one is already working.
