@@ -87,8 +87,7 @@ func TestTapeSynthDeterministic(t *testing.T) {
 // into frames directly, as a live feed would deliver them, without any recording.
 func synthLive(t testing.TB, seed uint64, trades int, api feed.API, depth int, pairs ...feed.Pair) []tape.Frame {
 	t.Helper()
-	o := tapeSynthOptions{trades: trades, seed: seed, pairs: joinOr(pairs, ""), channels: "trade,book", depth: depth, api: api.String(), start: "2025-01-01", rate: 5, out: "unused"}
-	o.pairs = strings.ReplaceAll(o.pairs, " ", ",")
+	o := tapeSynthOptions{trades: trades, seed: seed, pairs: pairList(pairs), channels: "trade,book", depth: depth, api: api.String(), start: "2025-01-01", rate: 5, out: "unused"}
 	cfg, err := o.config()
 	if err != nil {
 		t.Fatal(err)
@@ -308,4 +307,12 @@ func TestTapeInfoGolden(t *testing.T) {
 	if out != string(want) {
 		t.Errorf("tape info output:\n%s\nwant (%s):\n%s", out, golden, want)
 	}
+}
+
+func pairList(pairs []feed.Pair) string {
+	ss := make([]string, len(pairs))
+	for i, p := range pairs {
+		ss[i] = string(p)
+	}
+	return strings.Join(ss, ",")
 }
