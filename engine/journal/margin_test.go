@@ -223,3 +223,93 @@ func marginLine(m strategy.MarginEvent) string {
 	return fmt.Sprintf("%s %s %s %s %s @%s cost=%s fee=%s open=%s pnl=%s lev=%d t=%s", m.Kind, m.Order, m.Pair, m.Side, m.Qty, m.Price, m.Cost,
 		m.Fee, m.OpenFee, m.PnL, m.Leverage, m.Time.UTC().Format(time.RFC3339Nano))
 }
+
+// shortOnce sells 0.1 BTC short at 3x on its first BTC/USD trade.
+type shortOnce struct{ done bool }
+
+func (s *shortOnce) OnTrade(c strategy.Context, t feed.Trade) error {
+	if s.done || t.Pair != "BTC/USD" {
+		return nil
+	}
+	s.done = true
+	_, err := c.Submit(strategy.Order{Pair: t.Pair, Side: feed.Sell, Type: strategy.Market, Qty: decimal.RequireFromString("0.1"), Leverage: 3})
+	return err
+}
+
+// A liquidation is journaled as such: the margin call and the liquidation as margin records,
+// the exchange's order with reason "liquidation", its fills with the note "liquidation"; and
+// the account restored from the journal is the one the run ended with.
+func TestLiquidationJournaled(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var evs []feed.Event
+	for i, p := range []string{"50000", "50000", "50000", "53000", "56000", "59000", "62000", "62100", "62200", "62300"} {
+		tm := t0.Add(time.Duration(i) * time.Second)
+		evs = append(evs, feed.Event{Kind: feed.KindTrade, Pair: "BTC/USD", Time: tm, Recv: tm,
+			Trade: feed.Trade{Pair: "BTC/USD", Side: feed.Buy, Price: decimal.RequireFromString(p), Qty: decimal.RequireFromString("0.05"), Time: tm, ID: uint64(i + 1)}})
+	}
+	mk := func() []engine.Instance {
+		in := engine.Instance{Name: "short", Type: "shortOnce", Strategy: &shortOnce{}, Pairs: []feed.Pair{"BTC/USD"},
+			Balances: []engine.Deposit{{Asset: "USD", Amount: decimal.NewFromInt(2000)}}}
+		in.Sim.Seed = 3
+		return []engine.Instance{in}
+	}
+	path := dbPath(t)
+	j, err := journal.Open(path, journal.Options{Pairs: marginPairs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Begin(ctx, sessionConfig("liq", mk())); err != nil {
+		t.Fatal(err)
+	}
+	res := runMargin(t, ctx, [][]feed.Event{evs}, mk(), j)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := journal.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := r.Records(ctx, 1, "short")
+	_ = r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls, liqs, liqOrders, liqFills int
+	for _, rec := range recs {
+		switch {
+		case rec.Kind == engine.RecordMargin && rec.Margin.Kind == strategy.MarginCall:
+			calls++
+		case rec.Kind == engine.RecordMargin && rec.Margin.Kind == strategy.MarginLiquidation:
+			liqs++
+		case rec.Kind == engine.RecordOrder && rec.Order.Reason == sim.ReasonLiquidation:
+			liqOrders++
+		case rec.Kind == engine.RecordFill && strings.Contains(rec.Fill.Provenance.Note, "liquidation"):
+			liqFills++
+		}
+	}
+	if calls != 1 || liqs != 1 || liqOrders != 1 || liqFills == 0 {
+		t.Fatalf("journal: %d margin calls, %d liquidations, %d liquidation orders, %d liquidation fills; want 1, 1, 1, some", calls, liqs, liqOrders, liqFills)
+	}
+	if p := res.Instances[0].Positions; len(p) != 1 || p[0].Margin.Open() {
+		t.Fatalf("positions after liquidation %+v", p)
+	}
+	j2, err := journal.Open(path, journal.Options{Pairs: marginPairs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	start, err := j2.Begin(ctx, sessionConfig("liq", mk()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, b := range start.States[0].Ledger.Balances {
+		got[b.Asset] = b.Total.String()
+	}
+	for _, b := range res.Instances[0].Balances {
+		if got[b.Asset] != b.Total.String() {
+			t.Errorf("restored %s %s, the run ended with %s", b.Asset, got[b.Asset], b.Total)
+		}
+	}
+}
