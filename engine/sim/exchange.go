@@ -447,6 +447,15 @@ func (e *Exchange) Amend(now time.Time, id strategy.OrderID, a Amendment) error 
 	if n.Qty.Cmp(o.filled) <= 0 {
 		return strategy.ErrInvalidVolume
 	}
+	if n.Leverage > 0 {
+		// The amended remainder must fit the margin as a new order would (this order's own
+		// margin not counted twice).
+		rest := n
+		rest.Qty = n.Qty.Sub(o.filled)
+		if err := e.marginAdmit(m, &rest, o); err != nil {
+			return err
+		}
+	}
 	e.schedule(now, action{kind: actAmend, o: o, amend: Amendment{Qty: n.Qty, LimitPrice: pick(n.Type, n.Price, n.Price2, true), TriggerPrice: pick(n.Type, n.Price, n.Price2, false)}})
 	return nil
 }
