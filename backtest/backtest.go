@@ -52,7 +52,11 @@ type Options struct {
 	Now func() time.Time
 	// Progress, when set, is called from the replay every 65536 events and once at the end.
 	Progress func(Progress)
-	Log      *zap.Logger
+	// Cache is the directory of the decoded-event cache ("" or CacheOff: none; the CLI uses
+	// DefaultCacheDir). A whole-tape replay (no From/To) reads the tape's cached events when
+	// the cache holds them, and writes them there when it does not; windows decode the tape.
+	Cache string
+	Log   *zap.Logger
 }
 
 // Result is what a backtest produced.
@@ -185,8 +189,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	// The replay: a tape read and decoded on the fly, or in-memory events.
 	var src feed.Source
 	var obs *observer
+	var files []report.DataFile
 	if opts.Events != nil {
 		src, obs = opts.Events.replay(from, to, c.Pairs(), c.EquityInterval, opts.Progress)
+		files = opts.Events.Files()
 	} else {
 		td, err := openTape(dataPath, tape.Range{From: from, To: to}, c.Pairs(), c.EquityInterval, opts.Progress, log)
 		if err != nil {
@@ -194,14 +200,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 		src, obs = td.source(), td.obs
+		if opts.Cache != "" && opts.Cache != CacheOff && from.IsZero() && to.IsZero() {
+			// The cache is keyed by the data's hashes: hash first, then replay.
+			if files, err = DataFiles(dataPath); err != nil {
+				sk.abort()
+				return nil, err
+			}
+			src = cachedOrWriting(td, files, opts.Cache, c.Pairs(), log)
+		}
 	}
 
 	// Hash the data while it is replayed (one more reader of the files, on its own core).
-	var files []report.DataFile
 	g, gctx := errgroup.WithContext(ctx)
-	if opts.Events != nil {
-		files = opts.Events.Files()
-	} else {
+	if files == nil {
 		g.Go(func() error {
 			var err error
 			files, err = DataFiles(dataPath)

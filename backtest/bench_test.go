@@ -88,3 +88,26 @@ func BenchmarkBacktestTape(b *testing.B) {
 	}
 	b.ReportMetric(float64(trades)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 }
+
+// BenchmarkBacktestEvents is BenchmarkBacktestTape on events already decoded into memory
+// (what a sweep replays): the ceiling a cache of decoded events can reach, the engine and the
+// four strategies alone.
+func BenchmarkBacktestEvents(b *testing.B) {
+	path := benchTape(b)
+	c := benchConfig(b, path)
+	reg := benchRegistry()
+	evs, err := LoadEvents(context.Background(), path, c.Pairs(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := filepath.Join(b.TempDir(), "out")
+	var trades uint64
+	for b.Loop() {
+		res, err := Run(context.Background(), Options{Config: c, Registry: reg, Out: out, Events: evs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		trades = res.Summary.Run.Trades
+	}
+	b.ReportMetric(float64(trades)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}

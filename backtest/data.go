@@ -162,17 +162,28 @@ func (o *observer) snapshot(done bool) Progress {
 // to the observer; wrapping the decoder (rather than the source) costs no extra goroutine
 // or copy.
 type observingDecoder struct {
-	dec  *kraken.Normalizer
-	keep func(*feed.Event) bool
-	obs  *observer
+	dec   *kraken.Normalizer
+	keep  func(*feed.Event) bool
+	obs   *observer
+	cache *cacheWriter // also writes every replayed kind of every pair to the cache (nil: no)
 }
 
 func (d *observingDecoder) DecodeFrame(f tape.Frame, dst []feed.Event) ([]feed.Event, error) {
 	n := len(dst)
 	out, err := d.dec.DecodeFrame(f, dst)
 	for i := n; i < len(out); i++ {
-		if d.keep(&out[i]) {
-			d.obs.observe(&out[i])
+		e := &out[i]
+		if d.cache != nil && slices.Contains(EngineKinds, e.Kind) {
+			// What the tape reader sets on every event it keeps, set here first so the
+			// cache holds the events exactly as replayed.
+			e.Conn = f.Conn
+			if e.API == feed.APINone {
+				e.API = f.API
+			}
+			d.cache.add(e)
+		}
+		if d.keep(e) {
+			d.obs.observe(e)
 		}
 	}
 	return out, err

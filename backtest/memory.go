@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"time"
@@ -99,6 +100,13 @@ func compactDecimal(d decimal.Decimal) (int64, int8, bool) {
 // LoadEvents decodes the tape at path (the events a backtest replays: EngineKinds, and of
 // pairs only those given, all when none) into memory, with the files' hashes.
 func LoadEvents(ctx context.Context, path string, pairs []feed.Pair, log *zap.Logger) (*Events, error) {
+	return LoadEventsCached(ctx, path, pairs, "", log)
+}
+
+// LoadEventsCached is LoadEvents with the decoded-event cache in dir ("" or CacheOff: none):
+// the tape's events are read from the cache when it holds them, else decoded and written
+// there (every pair, so that any later selection hits).
+func LoadEventsCached(ctx context.Context, path string, pairs []feed.Pair, dir string, log *zap.Logger) (*Events, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
@@ -111,11 +119,57 @@ func LoadEvents(ctx context.Context, path string, pairs []feed.Pair, log *zap.Lo
 		return nil, err
 	}
 	e := &Events{files: files}
-	for ev, err := range r.Events(ctx, NewNormalizer(log), tape.Filter{Pairs: pairs, Kinds: EngineKinds}) {
+	keep := func(ev *feed.Event) bool {
+		return len(pairs) == 0 || ev.Pair == "" || slices.Contains(pairs, ev.Pair)
+	}
+	var w *cacheWriter
+	if dir != "" && dir != CacheOff {
+		key := cacheKey(files)
+		cr, err := openCache(dir, key)
+		if cr != nil {
+			var ev feed.Event
+			for {
+				ok, err := cr.next(&ev)
+				if err != nil || !ok {
+					cr.close()
+					if err == nil {
+						return e, nil
+					}
+					os.Remove(cachePath(dir, key))
+					log.Warn("decoded-event cache damaged; removed, decoding the tape", zap.Error(err))
+					e = &Events{files: files}
+					break
+				}
+				if keep(&ev) {
+					e.Add(&ev)
+				}
+			}
+		} else if err != nil {
+			log.Warn("decoded-event cache unreadable; decoding the tape and rewriting it", zap.Error(err))
+		}
+		if w, err = newCacheWriter(dir, key); err != nil {
+			log.Warn("decoded-event cache cannot be written", zap.String("dir", dir), zap.Error(err))
+			w = nil
+		}
+	}
+	for ev, err := range r.Events(ctx, NewNormalizer(log), tape.Filter{Kinds: EngineKinds}) {
 		if err != nil {
+			if w != nil {
+				w.abort()
+			}
 			return nil, fmt.Errorf("backtest: %w", err)
 		}
-		e.Add(&ev)
+		if w != nil {
+			w.add(&ev)
+		}
+		if keep(&ev) {
+			e.Add(&ev)
+		}
+	}
+	if w != nil {
+		if err := w.commit(); err != nil {
+			log.Warn("decoded-event cache not written", zap.Error(err))
+		}
 	}
 	return e, nil
 }

@@ -56,6 +56,9 @@ type SweepOptions struct {
 	// Progress receives the sweep's progress (may be nil).
 	Progress SweepProgress
 	Log      *zap.Logger
+	// Cache is the decoded-event cache directory the data is loaded through ("" or
+	// CacheOff: none); see Options.Cache.
+	Cache string
 	// TrialSeen, when set, is called after each trial that ran with the receive times of the
 	// first and last events its replay delivered (tests prove windows with it).
 	TrialSeen func(t Trial, first, last time.Time)
@@ -314,7 +317,7 @@ func Sweep(ctx context.Context, opts SweepOptions) (*SweepResult, error) {
 			return nil, errors.New("backtest: no data: give --data or data.path in the config")
 		}
 		// Decoded once; every trial replays these shared events.
-		if evs, err = LoadEvents(ctx, path, inst.Pairs, log); err != nil {
+		if evs, err = LoadEventsCached(ctx, path, inst.Pairs, opts.Cache, log); err != nil {
 			return nil, err
 		}
 	}

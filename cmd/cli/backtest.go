@@ -31,6 +31,7 @@ type backtestOptions struct {
 	models        string
 	exampleConfig bool
 	quiet         bool
+	cache         string
 }
 
 func newBacktestCmd(a *app) *cobra.Command {
@@ -76,7 +77,13 @@ Exit codes: 0 ok; 1 the run failed; 2 bad flags or config; 6 results written but
 	f.StringVar(&o.models, "fill-models", "", "comma-separated fill models to run every instance under (default: the config's)")
 	f.BoolVar(&o.exampleConfig, "example-config", false, "print a commented example config and exit")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar or table")
+	cacheFlag(cmd, &o.cache)
 	return cmd
+}
+
+// cacheFlag adds --cache: where decoded events are kept between replays of a tape.
+func cacheFlag(cmd *cobra.Command, dst *string) {
+	cmd.Flags().StringVar(dst, "cache", backtest.DefaultCacheDir(), `decoded-event cache directory ("off": none); a whole-tape replay reads a tape's events from it, or writes them there, instead of decoding JSON again`)
 }
 
 // loadRunConfig loads a run config; problems in it are usage errors (exit 2).
@@ -145,7 +152,7 @@ func runBacktest(ctx context.Context, a *app, o backtestOptions) error {
 	pr := newReplayProgress(a, "backtest", o.quiet)
 	res, err := backtest.Run(ctx, backtest.Options{
 		Config: c, Registry: a.registry, Data: o.data, From: from, To: to, Models: models,
-		Out: o.out, Version: Version, Now: time.Now, Progress: pr.update, Log: a.log.Named("backtest"),
+		Out: o.out, Version: Version, Now: time.Now, Progress: pr.update, Cache: o.cache, Log: a.log.Named("backtest"),
 	})
 	pr.finish(err == nil)
 	if err != nil {

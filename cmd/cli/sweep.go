@@ -34,6 +34,7 @@ type sweepOptions struct {
 	top         int
 	quiet       bool
 	example     bool
+	cache       string
 }
 
 func newSweepCmd(a *app) *cobra.Command {
@@ -92,6 +93,7 @@ Exit codes: 0 ok; 1 the sweep failed; 2 bad flags or config.`,
 	f.IntVar(&o.top, "top", 10, "ranked trials to print")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bars or tables")
 	f.BoolVar(&o.example, "example-config", false, "print a commented run config with a sweep section and exit")
+	cacheFlag(cmd, &o.cache)
 	return cmd
 }
 
@@ -185,7 +187,7 @@ func runSweep(ctx context.Context, a *app, o sweepOptions) error {
 	res, err := backtest.Sweep(ctx, backtest.SweepOptions{
 		Config: c, Registry: a.registry, Data: o.data, From: from, To: to, Out: out, DB: o.db,
 		Shard: shard, Shards: shards, Parallel: o.parallel, WalkForward: wf, Version: Version,
-		Progress: pr, Log: a.log.Named("sweep"),
+		Progress: pr, Cache: o.cache, Log: a.log.Named("sweep"),
 	})
 	pr.finish(err == nil)
 	if err != nil {
