@@ -119,6 +119,19 @@ type Live struct {
 	HTTP      string   // dashboard listen address ("" = none)
 	// LagWarn and LagLimit bound a worker's backlog in events (0: engine defaults).
 	LagWarn, LagLimit int
+	// Notify sends fills, faults, feed problems and daily PnL to the owner; nil: off.
+	Notify *Notify
+}
+
+// Notify configures a live session's notifications (engine/notify). Secrets are best kept
+// out of the file: TokenEnv and URLEnv name environment variables the CLI reads at start.
+type Notify struct {
+	TelegramToken, TelegramTokenEnv, TelegramChat string
+	WebhookURL, WebhookURLEnv                     string
+	// Events are the kinds sent: fills, faults, feed, daily (empty: all).
+	Events []string
+	// MinInterval is the least time between two messages to one destination (0: default).
+	MinInterval time.Duration
 }
 
 // Sweep describes a parameter search over one strategy instance.

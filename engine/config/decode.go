@@ -518,6 +518,7 @@ func (d *decoder) live(l *Live, n *yaml.Node, path string) {
 		{"http", d.str(&l.HTTP)},
 		{"lag_warn", d.integer(&l.LagWarn, 0, math.MaxInt32)},
 		{"lag_limit", d.integer(&l.LagLimit, 0, math.MaxInt32)},
+		{"notify", func(p string, v *yaml.Node) { l.Notify = d.notify(v, p) }},
 	})
 	if l.API == "" {
 		l.API = DefaultLiveAPI
@@ -552,6 +553,55 @@ func (d *decoder) live(l *Live, n *yaml.Node, path string) {
 	if l.LagWarn > 0 && l.LagLimit > 0 && l.LagWarn >= l.LagLimit {
 		d.errAt(n, path, "lag_warn (%d) must be below lag_limit (%d)", l.LagWarn, l.LagLimit)
 	}
+}
+
+// notify reads live.notify: a telegram and/or webhook destination, the events, the rate.
+func (d *decoder) notify(n *yaml.Node, path string) *Notify {
+	if isNull(resolve(n)) {
+		return nil
+	}
+	nt := &Notify{}
+	var eventsNode *yaml.Node
+	d.mapping(n, path, []field{
+		{"telegram", func(p string, v *yaml.Node) {
+			d.mapping(v, p, []field{
+				{"token", d.str(&nt.TelegramToken)},
+				{"token_env", d.str(&nt.TelegramTokenEnv)},
+				{"chat_id", d.str(&nt.TelegramChat)},
+			})
+			switch {
+			case nt.TelegramToken == "" && nt.TelegramTokenEnv == "":
+				d.errAt(v, p, "needs token_env (the environment variable holding the bot token) or token")
+			case nt.TelegramChat == "":
+				d.errAt(v, p, "needs chat_id (the chat the bot writes to; message the bot, then read it from getUpdates)")
+			}
+		}},
+		{"webhook", func(p string, v *yaml.Node) {
+			d.mapping(v, p, []field{
+				{"url", d.str(&nt.WebhookURL)},
+				{"url_env", d.str(&nt.WebhookURLEnv)},
+			})
+			if nt.WebhookURL == "" && nt.WebhookURLEnv == "" {
+				d.errAt(v, p, "needs url_env (the environment variable holding the webhook URL) or url")
+			}
+		}},
+		{"events", func(p string, v *yaml.Node) { eventsNode = v; d.strings(&nt.Events)(p, v) }},
+		{"min_interval", d.duration(&nt.MinInterval, nil)},
+	})
+	known := []string{"fills", "faults", "feed", "daily"}
+	for i, e := range nt.Events {
+		if !slices.Contains(known, e) {
+			var at *yaml.Node
+			if items := d.list(eventsNode, ""); i < len(items) {
+				at = items[i]
+			}
+			d.errAt(at, fmt.Sprintf("%s.events[%d]", path, i), "unknown event %q (known: %s)", e, strings.Join(known, ", "))
+		}
+	}
+	if nt.TelegramToken == "" && nt.TelegramTokenEnv == "" && nt.WebhookURL == "" && nt.WebhookURLEnv == "" {
+		d.errAt(n, path, "no destination: add telegram: {token_env, chat_id} or webhook: {url_env}")
+	}
+	return nt
 }
 
 // validInstanceName: names become file names, CSV cells and, with "@model", band names.
