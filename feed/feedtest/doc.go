@@ -11,8 +11,9 @@
 //     ctx.Err() (or nil, if its data ended first) once ctx is cancelled, whether it is
 //     sending, blocked on a receiver that stopped reading, or was cancelled before it
 //     started, and leaves no goroutine behind (goleak).
-//   - A batch is handed over: the source never writes it again (every batch is rendered
-//     when received and again after Run returned, and must read the same). A source that
+//   - A batch is handed over: the source never writes it again (every batch is deep-copied
+//     when received and compared with itself after Run returned; a write while the receiver
+//     still reads it is a data race, which -race reports). A source that
 //     implements feed.BatchRecycler may reuse a batch only after it was handed back, and the
 //     events copied out of it stay valid.
 //   - Events are not stamped (Seq is the sequencer's, 0 from a source); exactly the payload
