@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -31,8 +30,8 @@ type recordOptions struct {
 	segmentAge  time.Duration
 	segmentSize int64
 
-	// client, when set (tests), adjusts the client's configuration last (dialer, timings, a
-	// tap around OnFrame).
+	// client, when set (tests), adjusts the client's configuration last (dialer, timings, an
+	// OnFrame tap, which runs after the frame is written).
 	client func(*kraken.ClientConfig)
 }
 
@@ -80,149 +79,34 @@ the gaps the client reported (trade ids it knows it missed, books it had to drop
 	return cmd
 }
 
-// recorder writes the client's frames and counts what it saw.
-type recorder struct {
-	w     *tape.Writer
-	limit int64
-	stop  context.CancelFunc
-
-	mu     sync.Mutex
-	frames int64
-	err    error
-}
-
-// onFrame is the client's OnFrame hook: it runs on the connection's reading goroutine and
-// writes the frame before returning, so frames are recorded in the order received and none
-// waits in a queue that a crash could lose. A write error stops the recording.
-func (r *recorder) onFrame(recv time.Time, api feed.API, conn uint32, raw []byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil || (r.limit > 0 && r.frames >= r.limit) {
-		return
-	}
-	f := tape.Frame{Recv: recv, API: api, Conn: conn, Raw: raw}
-	if err := r.w.Write(f); err != nil {
-		r.err = err
-		r.stop()
-		return
-	}
-	r.frames++
-	if r.limit > 0 && r.frames >= r.limit {
-		r.stop()
-	}
-}
-
-func (r *recorder) state() (int64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.frames, r.err
-}
-
 func runRecord(ctx context.Context, a *app, o recordOptions) error {
-	table := kraken.DefaultPairs()
-	if o.out == "" {
-		return tpUsagef("--out is required")
-	}
-	if o.pairs == "" {
-		return tpUsagef("--pairs is required")
-	}
-	infos, err := tpResolvePairs(table, o.pairs)
+	cfg, err := o.config(a)
 	if err != nil {
 		return err
 	}
-	cfg := kraken.ClientConfig{URL: o.url, Pairs: tpPairNames(infos), Depth: o.depth, PairTable: table, Logger: a.log}
-	if cfg.API, err = parseAPI(o.api); err != nil {
-		return err
-	}
-	for ch := range strings.SplitSeq(o.channels, ",") {
-		if ch = strings.TrimSpace(ch); ch != "" {
-			cfg.Channels = append(cfg.Channels, ch)
-		}
-	}
-	if len(cfg.Channels) == 0 {
-		return tpUsagef("--channels: give at least one channel")
-	}
-	name := o.name
-	if name == "" {
-		name = "kraken-" + o.api
-	}
-	url := cfg.URL
-	if url == "" {
-		url = kraken.URLv2
-		if cfg.API == feed.APIV1 {
-			url = kraken.URLv1
-		}
-	}
-	w, err := tape.NewWriter(o.out,
-		tape.WithName(name),
-		tape.WithLogger(a.log),
-		tape.WithMaxSegmentAge(o.segmentAge),
-		tape.WithMaxSegmentBytes(o.segmentSize),
-		tape.WithPairs(cfg.Pairs...),
-		tape.WithChannels(cfg.Channels...),
-		tape.WithMeta("source", "kraken-ws"),
-		tape.WithMeta("url", url),
-		tape.WithMeta("api", o.api),
-		tape.WithMeta("depth", fmt.Sprint(o.depth)),
-	)
+	rec, err := tape.NewRecorder(cfg)
 	if err != nil {
-		return err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	if o.duration > 0 {
-		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(runCtx, o.duration)
-		defer cancel()
-	}
-	rec := &recorder{w: w, limit: o.frames, stop: stop}
-	cfg.OnFrame = rec.onFrame
-	if o.client != nil {
-		o.client(&cfg)
-	}
-	cl, err := kraken.NewClient(cfg)
-	if err != nil {
-		_ = w.Close()
 		return tpUsagef("%v", err)
 	}
-	fmt.Fprintf(a.stdout, "recording %s %s for %s into %s (Ctrl-C stops)\n", url, strings.Join(cfg.Channels, ","), strings.Join(o.pairsList(cfg.Pairs), ","), o.out)
-	began := time.Now()
-	var tradeGaps, bookGaps, gapTrades int64 // from the client's KindGap events; guarded by mu
-	status := func(final bool) {
-		frames, _ := rec.state()
-		st := cl.Stats()
-		what := "status"
-		if final {
-			what = "recorded"
-		}
-		fmt.Fprintf(a.stdout, "%s %s: %d frames of %d received, %s written, %d reconnects, %d trade gaps (%d trades missing), %d book gaps, %d checksum mismatches\n",
-			time.Now().UTC().Format("15:04:05"), what, frames, st.Frames, tpMB(w.Stats().Bytes), st.Reconnects, tradeGaps, gapTrades, bookGaps, st.ChecksumMismatches)
+	if o.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
 	}
-	g, gctx := errgroup.WithContext(runCtx)
-	out := make(chan []feed.Event, 64)
-	var mu sync.Mutex
-	g.Go(func() error { return cl.Run(gctx, out) })
+	fmt.Fprintf(a.stdout, "recording %s %s for %s into %s (Ctrl-C stops)\n", rec.URL(), strings.Join(cfg.Client.Channels, ","), joinPairs(cfg.Client.Pairs, ","), o.out)
+	began := time.Now()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(ctx)
+	var mu sync.Mutex // one status line at a time
 	g.Go(func() error {
-		for {
-			select {
-			case <-gctx.Done():
-				return nil
-			case evs := <-out:
-				for i := range evs {
-					if ev := &evs[i]; ev.Kind == feed.KindGap {
-						mu.Lock()
-						if ev.Gap.Channel == "trade" {
-							tradeGaps++
-							gapTrades += int64(ev.Gap.Missing)
-						} else {
-							bookGaps++
-						}
-						mu.Unlock()
-						a.log.Info("gap", zap.String("pair", string(ev.Pair)), zap.String("channel", ev.Gap.Channel), zap.Uint64("missing", ev.Gap.Missing), zap.String("reason", ev.Gap.Reason))
-					}
-				}
-			}
-		}
+		defer stop() // the recording may end by itself (--frames): stop the status line too
+		defer func() {
+			mu.Lock()
+			defer mu.Unlock()
+			printRecordStatus(a, "recorded", rec.Stats())
+		}()
+		return rec.Run(gctx)
 	})
 	if o.statusEvery > 0 {
 		g.Go(func() error {
@@ -234,34 +118,58 @@ func runRecord(ctx context.Context, a *app, o recordOptions) error {
 					return nil
 				case <-t.C:
 					mu.Lock()
-					status(false)
+					printRecordStatus(a, "status", rec.Stats())
 					mu.Unlock()
 				}
 			}
 		})
 	}
-	runErr := g.Wait()
-	closeErr := w.Close()
-	_, writeErr := rec.state()
-	mu.Lock()
-	status(true)
-	mu.Unlock()
+	err = g.Wait()
 	a.log.Debug("record done", zap.Duration("elapsed", time.Since(began)))
-	switch {
-	case writeErr != nil:
-		return fmt.Errorf("record: %w", writeErr)
-	case closeErr != nil:
-		return fmt.Errorf("record: %w", closeErr)
-	case runErr != nil && !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, context.DeadlineExceeded):
-		return fmt.Errorf("record: %w", runErr)
-	}
-	return nil
+	return err
 }
 
-func (o *recordOptions) pairsList(p []feed.Pair) []string {
+// config turns the flags into the recorder's configuration.
+func (o *recordOptions) config(a *app) (tape.RecordConfig, error) {
+	table := kraken.DefaultPairs()
+	if o.out == "" {
+		return tape.RecordConfig{}, tpUsagef("--out is required")
+	}
+	if o.pairs == "" {
+		return tape.RecordConfig{}, tpUsagef("--pairs is required")
+	}
+	infos, err := tpResolvePairs(table, o.pairs)
+	if err != nil {
+		return tape.RecordConfig{}, err
+	}
+	cfg := kraken.ClientConfig{URL: o.url, Pairs: tpPairNames(infos), Depth: o.depth, PairTable: table, Logger: a.log}
+	if cfg.API, err = parseAPI(o.api); err != nil {
+		return tape.RecordConfig{}, err
+	}
+	for ch := range strings.SplitSeq(o.channels, ",") {
+		if ch = strings.TrimSpace(ch); ch != "" {
+			cfg.Channels = append(cfg.Channels, ch)
+		}
+	}
+	if len(cfg.Channels) == 0 {
+		return tape.RecordConfig{}, tpUsagef("--channels: give at least one channel")
+	}
+	if o.client != nil {
+		o.client(&cfg)
+	}
+	return tape.RecordConfig{Client: cfg, Dir: o.out, Name: o.name, MaxFrames: o.frames, Log: a.log,
+		Writer: []tape.Option{tape.WithMaxSegmentAge(o.segmentAge), tape.WithMaxSegmentBytes(o.segmentSize)}}, nil
+}
+
+func printRecordStatus(a *app, what string, st tape.RecordStats) {
+	fmt.Fprintf(a.stdout, "%s %s: %d frames of %d received, %s written, %d reconnects, %d trade gaps (%d trades missing), %d book gaps, %d checksum mismatches\n",
+		time.Now().UTC().Format("15:04:05"), what, st.Frames, st.Received, tpMB(st.Bytes), st.Reconnects, st.TradeGaps, st.GapTrades, st.BookGaps, st.ChecksumMismatches)
+}
+
+func joinPairs(p []feed.Pair, sep string) string {
 	out := make([]string, len(p))
 	for i := range p {
 		out[i] = string(p[i])
 	}
-	return out
+	return strings.Join(out, sep)
 }
