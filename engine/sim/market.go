@@ -2,9 +2,11 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/internal/pow10"
 	"github.com/papertrade/papertrade/strategy"
 	"github.com/shopspring/decimal"
 )
@@ -54,13 +56,14 @@ type market struct {
 // what this account took (mine) and what prints took since the book last re-stated the level
 // (printed). Kraken's book and trade channels are not ordered with each other, so the book may
 // re-state a level before or after the trade that emptied it; the two parts are forgotten by
-// different rules (see restate).
+// different rules (see restate). Quantities are in lots (units of 10^-lot_decimals), so that
+// a print on a known book costs integer arithmetic only.
 type consumedLevel struct {
 	side    feed.Side // Buy: bids, Sell: asks
 	price   feed.Fixed
-	mine    decimal.Decimal // taken by this account's takers
-	left    decimal.Decimal // what the level shows once the book reflects mine
-	printed decimal.Decimal // taken by prints the book has not re-stated yet
+	mine    int64 // taken by this account's takers
+	left    int64 // what the level shows once the book reflects mine
+	printed int64 // taken by prints the book has not re-stated yet
 }
 
 func newMarket(p feed.Pair, info *feed.PairInfo, cfg *Config) *market {
@@ -216,16 +219,16 @@ func (m *market) checkLists() error {
 	return nil
 }
 
-// consumedAt returns how much of the level at price on a book side may not be used: what this
-// account took there and what prints took since the book last re-stated it.
-func (m *market) consumedAt(side feed.Side, price feed.Fixed) decimal.Decimal {
+// consumedAt returns how much of the level at price on a book side may not be used, in lots:
+// what this account took there and what prints took since the book last re-stated it.
+func (m *market) consumedAt(side feed.Side, price feed.Fixed) int64 {
 	for i := range m.consumed {
 		c := &m.consumed[i]
 		if c.side == side && c.price.Cmp(price) == 0 {
-			return c.mine.Add(c.printed)
+			return c.mine + c.printed
 		}
 	}
-	return decimal.Zero
+	return 0
 }
 
 func (m *market) consumedLevel(side feed.Side, price feed.Fixed) *consumedLevel {
@@ -238,11 +241,43 @@ func (m *market) consumedLevel(side feed.Side, price feed.Fixed) *consumedLevel 
 	return &m.consumed[len(m.consumed)-1]
 }
 
-// consume records q taken by this account from a level the book shows at shown.
+// lots converts a book quantity to lots, rounding down (a level is never thought larger than
+// it is); a quantity too large for an int64 of lots saturates.
+func (m *market) lots(q feed.Fixed) int64 {
+	switch d := m.lot - q.Scale; {
+	case d == 0:
+		return q.Mant
+	case d > 0:
+		if d > 18 {
+			return math.MaxInt64
+		}
+		p := pow10.Int64(d)
+		if q.Mant > math.MaxInt64/p {
+			return math.MaxInt64
+		}
+		return q.Mant * p
+	default:
+		if -d > 18 {
+			return 0
+		}
+		return q.Mant / pow10.Int64(-d)
+	}
+}
+
+// decLots converts a quantity on the lot grid (fills are) to lots.
+func (m *market) decLots(q decimal.Decimal) int64 {
+	k, _, ok := toKey(q, m.lot)
+	if !ok {
+		return math.MaxInt64
+	}
+	return k
+}
+
+// consume records q taken by this account from a level the book shows.
 func (m *market) consume(side feed.Side, lv feed.BookLevel, q decimal.Decimal) {
 	c := m.consumedLevel(side, lv.Price)
-	c.mine = c.mine.Add(q)
-	c.left = lv.Qty.Decimal().Sub(c.mine).Sub(c.printed)
+	c.mine += m.decLots(q)
+	c.left = m.lots(lv.Qty) - c.mine - c.printed
 }
 
 // printedThrough records the book liquidity a printed trade took: a buy taker's print at p took
@@ -250,25 +285,32 @@ func (m *market) consume(side feed.Side, lv feed.BookLevel, q decimal.Decimal) {
 // above. What the print took beyond the visible book is not recorded (nothing to subtract).
 func (m *market) printedThrough(taker feed.Side, p tradeKey, qty decimal.Decimal) {
 	bs := taker.Opposite()
-	rem := qty
+	k, exact, ok := toKey(qty, m.lot)
+	if !ok {
+		return
+	}
+	rem := k
+	if !exact {
+		rem++ // a print takes at least what it printed
+	}
 	n := m.book.Len(bs)
-	for i := 0; i < n && rem.Sign() > 0; i++ {
+	for i := 0; i < n && rem > 0; i++ {
 		lv := m.book.Level(bs, i)
-		k, ok := lv.Price.Rescale(m.scale)
+		pk, ok := lv.Price.Rescale(m.scale)
 		if !ok {
 			return
 		}
-		if (bs == feed.Sell && p.lt(k.Mant)) || (bs == feed.Buy && p.gt(k.Mant)) {
+		if (bs == feed.Sell && p.lt(pk.Mant)) || (bs == feed.Buy && p.gt(pk.Mant)) {
 			return // the print did not reach this level
 		}
-		avail := lv.Qty.Decimal().Sub(m.consumedAt(bs, lv.Price))
-		if avail.Sign() <= 0 {
+		avail := m.lots(lv.Qty) - m.consumedAt(bs, lv.Price)
+		if avail <= 0 {
 			continue
 		}
-		q := decimal.Min(avail, rem)
+		q := min(avail, rem)
 		c := m.consumedLevel(bs, lv.Price)
-		c.printed = c.printed.Add(q)
-		rem = rem.Sub(q)
+		c.printed += q
+		rem -= q
 	}
 }
 
@@ -286,36 +328,36 @@ func (m *market) restate(side feed.Side, levels []feed.BookLevel) {
 			if c.side != side || c.price.Cmp(levels[i].Price) != 0 {
 				continue
 			}
-			c.printed = decimal.Zero
-			if levels[i].Qty.Decimal().Cmp(c.left) <= 0 {
-				c.mine = decimal.Zero
+			c.printed = 0
+			if m.lots(levels[i].Qty) <= c.left {
+				c.mine = 0
 			}
 		}
 	}
-	m.consumed = slices.DeleteFunc(m.consumed, func(c consumedLevel) bool { return c.mine.Sign() == 0 && c.printed.Sign() == 0 })
+	m.consumed = slices.DeleteFunc(m.consumed, func(c consumedLevel) bool { return c.mine == 0 && c.printed == 0 })
 }
 
 // restateAll applies a snapshot: every level is re-stated, the ones it does not show at zero.
 func (m *market) restateAll() {
 	for j := range m.consumed {
 		c := &m.consumed[j]
-		c.printed = decimal.Zero
-		if m.fixedLevelQty(c.side, c.price).Cmp(c.left) <= 0 {
-			c.mine = decimal.Zero
+		c.printed = 0
+		if m.fixedLevelLots(c.side, c.price) <= c.left {
+			c.mine = 0
 		}
 	}
-	m.consumed = slices.DeleteFunc(m.consumed, func(c consumedLevel) bool { return c.mine.Sign() == 0 })
+	m.consumed = slices.DeleteFunc(m.consumed, func(c consumedLevel) bool { return c.mine == 0 })
 }
 
-// fixedLevelQty is the book's quantity at exactly price on a side (zero when absent).
-func (m *market) fixedLevelQty(side feed.Side, price feed.Fixed) decimal.Decimal {
+// fixedLevelLots is the book's quantity, in lots, at exactly price on a side (zero when absent).
+func (m *market) fixedLevelLots(side feed.Side, price feed.Fixed) int64 {
 	n := m.book.Len(side)
 	for i := range n {
 		if lv := m.book.Level(side, i); lv.Price.Cmp(price) == 0 {
-			return lv.Qty.Decimal()
+			return m.lots(lv.Qty)
 		}
 	}
-	return decimal.Zero
+	return 0
 }
 
 // inView reports whether the book shows what rests at an on-grid price on a side (Buy: bids):

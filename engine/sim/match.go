@@ -344,12 +344,15 @@ func (e *Exchange) walk(o *order, limited bool) {
 			e.finish(o, strategy.StatusCanceled, ReasonPriceProtection)
 			return
 		}
-		avail := lv.Qty.Decimal()
+		lots := m.lots(lv.Qty)
 		if e.cfg.Model == Pessimistic {
-			avail = m.truncLot(avail.Mul(e.frac))
+			lots = m.decLots(m.truncLot(decimal.New(lots, -m.lot).Mul(e.frac)))
 		}
-		avail = avail.Sub(m.consumedAt(bs, lv.Price))
-		q := o.quoteCap(m.truncLot(decimal.Min(rem, avail)), k.Decimal())
+		lots -= m.consumedAt(bs, lv.Price)
+		if lots <= 0 {
+			continue
+		}
+		q := o.quoteCap(m.truncLot(decimal.Min(rem, decimal.New(lots, -m.lot))), k.Decimal())
 		if q.Sign() <= 0 {
 			if e.quoteSpent(o, k.Decimal()) {
 				return
