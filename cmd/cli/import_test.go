@@ -124,3 +124,12 @@ func TestImportSharedFixtures(t *testing.T) {
 		t.Errorf("trades per pair %v, recordings %d", counts, len(s.Recordings))
 	}
 }
+
+// The README's import example uses the sample in examples/import (issue 18 item 6).
+func TestImportReadmeSample(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := tpRun(t, "import", "../../examples/import/XBTUSD.csv", "--out", dir)
+	if code != 0 || !strings.Contains(out, "40 trades") {
+		t.Fatalf("import sample: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -494,7 +494,17 @@ func pnlHistogram(s *Summary, cs []*Collector) *charts.Bar {
 	return c
 }
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"pct": Pct, "join": func(s []string) string { return strings.Join(s, ", ") }}).Parse(`<!DOCTYPE html>
+// name lets a long instance name wrap before its "@model" (and after '-' as browsers do)
+// rather than widen every table.
+func name(s string) template.HTML {
+	base, model, ok := strings.Cut(s, "@")
+	if !ok {
+		return template.HTML(template.HTMLEscapeString(s))
+	}
+	return template.HTML(template.HTMLEscapeString(base) + "<wbr>@" + template.HTMLEscapeString(model))
+}
+
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"pct": Pct, "name": name, "join": func(s []string) string { return strings.Join(s, ", ") }}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -510,7 +520,7 @@ th { background: #f5f6f8; font-weight: 600; } td.l, th.l { text-align: left; }
 .wrap { overflow-x: auto; } .muted { color: #777; } .fault { color: #b3261e; }
 pre { background: #f7f7f9; padding: 10px; overflow-x: auto; font-size: 12px; }
 .container { margin: 18px 0; } .item { width: 100%; }
-td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: anywhere; }
+td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: break-word; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 14px 0; }
 .card { border: 1px solid #e3e5e8; border-radius: 8px; padding: 10px 14px; min-width: 220px; max-width: 300px; flex: 1 1 220px; }
 .card .name { font-weight: 600; overflow-wrap: anywhere; } .card .big { font-size: 26px; font-weight: 600; font-variant-numeric: tabular-nums; }
@@ -525,7 +535,7 @@ td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: anywhere; }
 <div class="muted">{{.Generate}} · mode {{.Run.Mode}} · seed {{.Run.Seed}} · {{.Run.Events}} events, {{.Run.Trades}} trades{{if .Run.FirstTime}} · {{.Run.FirstTime}} → {{.Run.LastTime}}{{end}}</div>
 
 <div class="cards">
-{{range .Cards}}<div class="card"><div class="name"><span style="color:{{.Color}}">{{.Marker}}</span> {{.Name}}{{if .Fault}} <span class="fault">stopped</span>{{end}}</div>
+{{range .Cards}}<div class="card"><div class="name"><span style="color:{{.Color}}">{{.Marker}}</span> {{name .Name}}{{if .Fault}} <span class="fault">stopped</span>{{end}}</div>
 <div class="big {{if .Up}}up{{else if .Down}}down{{end}}">{{.Return}}</div>
 <div class="kv"><span>max drawdown</span><span>{{.MaxDD}}</span><span>round trips</span><span>{{.Trips}}</span><span>win rate</span><span>{{.Win}}</span><span>fees</span><span>{{.Fees}}</span><span>final equity</span><span>{{.Final}}</span></div></div>
 {{end}}</div>
@@ -534,15 +544,15 @@ td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: anywhere; }
 {{if .Rows}}{{with (index .Rows 0)}}{{if .AnnualNote}}<p class="notes">n/a: {{.AnnualNote}}.</p>{{end}}{{end}}{{end}}
 <div class="wrap"><table>
 <tr><th class="l">instance</th><th class="l">model</th><th>return</th><th>CAGR</th><th>max DD</th><th>DD duration</th><th>Sharpe</th><th>Sortino</th><th>Calmar</th><th>B&amp;H</th><th>initial equity</th><th>final equity</th></tr>
-{{range .Rows}}<tr><td class="l">{{.Name}}{{if .Fault}} <span class="fault" title="{{.Fault}}">stopped</span>{{end}}</td><td class="l">{{.Model}}</td><td>{{.Return}}</td><td>{{.CAGR}}</td><td>{{.MaxDD}}</td><td>{{.DDDur}}</td><td>{{.Sharpe}}</td><td>{{.Sortino}}</td><td>{{.Calmar}}</td><td>{{.BuyHold}}</td><td>{{.Initial}} {{.Ccy}}</td><td>{{.Final}} {{.Ccy}}</td></tr>
+{{range .Rows}}<tr><td class="l">{{name .Name}}{{if .Fault}} <span class="fault" title="{{.Fault}}">stopped</span>{{end}}</td><td class="l">{{.Model}}</td><td>{{.Return}}</td><td>{{.CAGR}}</td><td>{{.MaxDD}}</td><td>{{.DDDur}}</td><td>{{.Sharpe}}</td><td>{{.Sortino}}</td><td>{{.Calmar}}</td><td>{{.BuyHold}}</td><td>{{.Initial}} {{.Ccy}}</td><td>{{.Final}} {{.Ccy}}</td></tr>
 {{end}}</table></div>
 <div class="wrap"><table>
 <tr><th class="l">instance</th><th>trips</th><th>open</th><th>fills</th><th>orders</th><th>rejects</th><th>win rate</th><th>profit factor</th><th>expectancy</th><th>exposure</th><th>fees</th><th>turnover</th></tr>
-{{range .Rows}}<tr><td class="l">{{.Name}}</td><td>{{.Trades}}</td><td>{{.Open}}</td><td>{{.Fills}}</td><td>{{.Orders}}</td><td>{{.Rejects}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.Expectancy}} {{.Ccy}}</td><td>{{.Exposure}}</td><td>{{.Fees}} {{.Ccy}}</td><td>{{.Turnover}} {{.Ccy}}</td></tr>
+{{range .Rows}}<tr><td class="l">{{name .Name}}</td><td>{{.Trades}}</td><td>{{.Open}}</td><td>{{.Fills}}</td><td>{{.Orders}}</td><td>{{.Rejects}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.Expectancy}} {{.Ccy}}</td><td>{{.Exposure}}</td><td>{{.Fees}} {{.Ccy}}</td><td>{{.Turnover}} {{.Ccy}}</td></tr>
 {{end}}</table></div>
 <div class="wrap"><table>
 <tr><th class="l">instance</th><th class="l">type</th><th class="l">parameters</th><th class="l">period (event time, UTC)</th><th class="l">initial balances</th><th class="l">final balances</th></tr>
-{{range .Rows}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Type}}</td><td class="l">{{.Params}}</td><td class="l">{{.Period}}</td><td class="l">{{.InitialBalances}}</td><td class="l">{{.FinalBalance}}</td></tr>
+{{range .Rows}}<tr><td class="l">{{name .Name}}</td><td class="l">{{.Type}}</td><td class="l">{{.Params}}</td><td class="l">{{.Period}}</td><td class="l">{{.InitialBalances}}</td><td class="l">{{.FinalBalance}}</td></tr>
 {{end}}</table></div>
 {{if .Bands}}
 <h2>Range across fill models</h2>
@@ -554,14 +564,14 @@ td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: anywhere; }
 <h2>Per pair</h2>
 <div class="wrap"><table>
 <tr><th class="l">instance</th><th class="l">pair</th><th>fills</th><th>trips</th><th>win</th><th>PF</th><th>PnL (quote)</th><th>fees</th><th>volume</th><th>turnover</th><th>net position</th><th>B&amp;H</th></tr>
-{{range .PairRows}}<tr><td class="l">{{.Strategy}}</td><td class="l">{{.Pair}}</td><td>{{.Fills}}</td><td>{{.Trades}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.PnL}}</td><td>{{.Fees}}</td><td>{{.Volume}}</td><td>{{.Turnover}}</td><td>{{.Position}}</td><td>{{.BuyHold}}</td></tr>
+{{range .PairRows}}<tr><td class="l">{{name .Strategy}}</td><td class="l">{{.Pair}}</td><td>{{.Fills}}</td><td>{{.Trades}}</td><td>{{.Win}}</td><td>{{.PF}}</td><td>{{.PnL}}</td><td>{{.Fees}}</td><td>{{.Volume}}</td><td>{{.Turnover}}</td><td>{{.Position}}</td><td>{{.BuyHold}}</td></tr>
 {{end}}</table></div>
 
 <h2>Round trips</h2>
 {{if .Trips}}<p class="notes">The last {{len .Trips}} closed round trips (at most 50 per instance), oldest first; PnL in the pair's quote currency, after fees.</p>
 <div class="wrap"><table>
 <tr><th class="l">instance</th><th class="l">pair</th><th class="l">side</th><th class="l">opened (UTC)</th><th class="l">closed</th><th>held</th><th>qty</th><th>fills</th><th>fees</th><th>PnL</th></tr>
-{{range .Trips}}<tr class="{{if .Win}}win{{else if .Loss}}loss{{end}}"><td class="l">{{.Strategy}}</td><td class="l">{{.Pair}}</td><td class="l">{{.Side}}</td><td class="l">{{.Open}}</td><td class="l">{{.Close}}</td><td>{{.Held}}</td><td>{{.Qty}}</td><td>{{.Fills}}</td><td>{{.Fees}}</td><td class="pnl">{{.PnL}}</td></tr>
+{{range .Trips}}<tr class="{{if .Win}}win{{else if .Loss}}loss{{end}}"><td class="l">{{name .Strategy}}</td><td class="l">{{.Pair}}</td><td class="l">{{.Side}}</td><td class="l">{{.Open}}</td><td class="l">{{.Close}}</td><td>{{.Held}}</td><td>{{.Qty}}</td><td>{{.Fills}}</td><td>{{.Fees}}</td><td class="pnl">{{.PnL}}</td></tr>
 {{end}}</table></div>
 {{else}}<p class="notes">No round trip closed.</p>{{end}}
 

@@ -23,9 +23,17 @@ func Pct(n Num) string {
 	if !n.Valid() {
 		return "-"
 	}
-	s := fmt.Sprintf("%.2f%%", float64(n)*100)
-	if len(s) > MaxNumberWidth {
-		s = strconv.FormatFloat(float64(n)*100, 'g', 3, 64) + "%"
+	v := float64(n) * 100
+	s := fmt.Sprintf("%.2f%%", v)
+	switch {
+	case len(s) > MaxNumberWidth:
+		s = strconv.FormatFloat(v, 'g', 3, 64) + "%"
+	case v != 0 && math.Abs(v) < 0.005:
+		// Not "-0.00%": a loss too small for two decimals still shows its sign and size.
+		s = strconv.FormatFloat(v, 'g', 2, 64) + "%"
+		if strings.Contains(s, "e") {
+			s = fmt.Sprintf("%.6f%%", v)
+		}
 	}
 	return s
 }
