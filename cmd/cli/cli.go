@@ -75,6 +75,7 @@ type app struct {
 	logFormat      string
 	log            *zap.Logger
 	registry       *strategy.Registry // strategies the commands can run
+	prof           profiles           // --cpuprofile, --memprofile
 }
 
 // Main runs the CLI on os.Args with the strategies in reg and exits the process with its exit
@@ -107,6 +108,9 @@ func RunWith(ctx context.Context, reg *strategy.Registry, args []string, stdin i
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if perr := a.prof.stop(); perr != nil {
+		fmt.Fprintln(stderr, "papertrade:", perr)
+	}
 	_ = a.log.Sync()
 	if err == nil {
 		return ExitOK
@@ -162,11 +166,13 @@ ever sent.
 				return &usageError{err}
 			}
 			a.log = log
-			return nil
+			return a.prof.start()
 		},
 	}
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
+	root.PersistentFlags().StringVar(&a.prof.cpu, "cpuprofile", "", "write a CPU profile of the command to this file (go tool pprof)")
+	root.PersistentFlags().StringVar(&a.prof.mem, "memprofile", "", "write an allocation profile to this file when the command ends (go tool pprof)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	for _, c := range commands(a) {
 		root.AddCommand(c)
