@@ -13,8 +13,6 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/papertrade/papertrade/engine/config"
 	"github.com/papertrade/papertrade/feed"
@@ -169,322 +167,136 @@ pairs cover about 28 hours of market time.`,
 	return cmd
 }
 
-// synthTapeStats is what writeSynthTape did.
-type synthTapeStats struct {
-	Trades, Books, Frames int64
-	Writer                tape.WriterStats
-	First, Last           time.Time
-}
-
-// synthTapeConfig is a validated tape synth request.
-type synthTapeConfig struct {
-	dir      string
-	name     string
-	trades   int
-	market   synth.Config
-	api      feed.API
-	depth    int
-	trade    bool // record the trade channel
-	book     bool // record the book channel
-	table    *kraken.Pairs
-	channels []string
-	level    zstd.EncoderLevel
-}
-
 func runTapeSynth(ctx context.Context, a *app, o tapeSynthOptions) error {
 	cfg, err := o.config()
 	if err != nil {
 		return err
 	}
-	if old, _ := filepath.Glob(filepath.Join(cfg.dir, cfg.name+"-*"+tape.ManifestSuffix)); len(old) > 0 {
-		return tpUsagef("%s already holds a recording named %q (%s): choose another --out or --name", cfg.dir, cfg.name, filepath.Base(old[0]))
+	if old, _ := filepath.Glob(filepath.Join(cfg.Dir, cfg.Name+"-*"+tape.ManifestSuffix)); len(old) > 0 {
+		return tpUsagef("%s already holds a recording named %q (%s): choose another --out or --name", cfg.Dir, cfg.Name, filepath.Base(old[0]))
 	}
+	cfg.Log = a.log
 	began := time.Now()
-	st, err := writeSynthTape(ctx, cfg, a.log)
+	st, err := tape.WriteSynth(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	secs := time.Since(began).Seconds()
 	fmt.Fprintf(a.stdout, "wrote %d trades and %d book messages in %d frames to %s: %s compressed (%s of JSON lines), %.1f bytes per frame, market time %s to %s, in %.1fs\n",
-		st.Trades, st.Books, st.Frames, cfg.dir, tpMB(st.Writer.Bytes), tpMB(st.Writer.RawBytes),
+		st.Trades, st.Books, st.Frames, cfg.Dir, tpMB(st.Writer.Bytes), tpMB(st.Writer.RawBytes),
 		float64(st.Writer.Bytes)/float64(max(st.Frames, 1)), st.First.Format(time.RFC3339), st.Last.Format(time.RFC3339), secs)
 	return nil
 }
 
-func (o *tapeSynthOptions) config() (synthTapeConfig, error) {
-	cfg := synthTapeConfig{dir: o.out, name: o.name, trades: o.trades, depth: o.depth, table: kraken.DefaultPairs()}
+// config checks the flags and turns them into the synthetic recording's configuration.
+func (o *tapeSynthOptions) config() (tape.SynthConfig, error) {
+	cfg := tape.SynthConfig{Dir: o.out, Name: o.name, Trades: o.trades, Depth: o.depth, Pairs: kraken.DefaultPairs()}
 	if o.out == "" {
 		return cfg, tpUsagef("--out is required")
 	}
 	if o.trades < 1 {
 		return cfg, tpUsagef("--trades %d: want at least 1", o.trades)
 	}
-	switch o.level {
-	case "", "better":
-		cfg.level = tape.DefaultLevel
-	case "fastest", "default", "best":
-		_, cfg.level = zstd.EncoderLevelFromString(o.level)
-	default:
-		return cfg, tpUsagef("--level %q: want fastest, default, better or best", o.level)
+	var err error
+	if cfg.Level, err = synthLevel(o.level); err != nil {
+		return cfg, err
 	}
 	switch o.api {
 	case "v2":
-		cfg.api = feed.APIV2
+		cfg.API = feed.APIV2
 	case "v1":
-		cfg.api = feed.APIV1
+		cfg.API = feed.APIV1
 	default:
 		return cfg, tpUsagef("--api %q: want v2 or v1", o.api)
 	}
-	for ch := range strings.SplitSeq(o.channels, ",") {
-		switch strings.TrimSpace(ch) {
-		case "trade":
-			cfg.trade = true
-		case "book":
-			cfg.book = true
-		case "":
-		default:
-			return cfg, tpUsagef("--channels: %q is not trade or book", ch)
-		}
-	}
-	if !cfg.trade && !cfg.book {
-		return cfg, tpUsagef("--channels: give trade, book or both")
-	}
-	if cfg.trade {
-		cfg.channels = append(cfg.channels, "trade")
-	}
-	if cfg.book {
-		cfg.channels = append(cfg.channels, "book")
+	if cfg.Channels, err = synthChannels(o.channels); err != nil {
+		return cfg, err
 	}
 	switch o.depth {
 	case 10, 25, 100, 500, 1000:
 	default:
 		return cfg, tpUsagef("--depth %d: want 10, 25, 100, 500 or 1000", o.depth)
 	}
-	start, err := tpParseTime("start", o.start)
-	if err != nil {
+	if cfg.Market, err = o.market(cfg.Pairs); err != nil {
 		return cfg, err
 	}
-	infos, err := tpResolvePairs(cfg.table, o.pairs)
-	if err != nil {
-		return cfg, err
-	}
-	prices := map[feed.Pair]decimal.Decimal{}
-	for _, kv := range o.prices {
-		name, val, ok := strings.Cut(kv, "=")
-		info, found := lookupAnyName(cfg.table, strings.TrimSpace(name))
-		d, perr := decimal.NewFromString(strings.TrimSpace(val))
-		if !ok || !found || perr != nil || d.Sign() <= 0 {
-			return cfg, tpUsagef("--price %q: want PAIR=PRICE with a known pair and a positive price", kv)
-		}
-		prices[info.Pair] = d
-	}
-	cfg.market = synth.Config{Seed: o.seed, Start: start}
-	for _, info := range infos {
-		price, ok := prices[info.Pair]
-		if !ok {
-			s, known := synthStartPrices[info.Pair]
-			if !known {
-				return cfg, tpUsagef("no default start price for %s: give one with --price %s=PRICE", info.Pair, info.Pair)
-			}
-			price = decimal.RequireFromString(s)
-		}
-		cfg.market.Pairs = append(cfg.market.Pairs, synth.PairConfig{Info: info, StartPrice: price, Depth: o.depth, TradeRate: o.rate})
-	}
-	if _, err := synth.New(cfg.market); err != nil {
+	if _, err := synth.New(cfg.Market); err != nil {
 		return cfg, tpUsagef("%v", err)
 	}
 	return cfg, nil
 }
 
-// writeSynthTape generates the market and writes its frames, in a pipeline of three
-// goroutines: synth's Source generates, an encoder turns each batch of events into frames,
-// and this goroutine's Writer compresses them. The result does not depend on the scheduling.
-func writeSynthTape(ctx context.Context, cfg synthTapeConfig, log *zap.Logger) (synthTapeStats, error) {
-	var st synthTapeStats
-	m, err := synth.New(cfg.market)
+func synthLevel(level string) (zstd.EncoderLevel, error) {
+	switch level {
+	case "", "better":
+		return tape.DefaultLevel, nil
+	case "fastest", "default", "best":
+		_, l := zstd.EncoderLevelFromString(level)
+		return l, nil
+	}
+	return 0, tpUsagef("--level %q: want fastest, default, better or best", level)
+}
+
+// synthChannels reads --channels: trade, book or both, always listed in that order.
+func synthChannels(flag string) ([]string, error) {
+	var trade, book bool
+	for ch := range strings.SplitSeq(flag, ",") {
+		switch strings.TrimSpace(ch) {
+		case "trade":
+			trade = true
+		case "book":
+			book = true
+		case "":
+		default:
+			return nil, tpUsagef("--channels: %q is not trade or book", ch)
+		}
+	}
+	var out []string
+	if trade {
+		out = append(out, "trade")
+	}
+	if book {
+		out = append(out, "book")
+	}
+	if len(out) == 0 {
+		return nil, tpUsagef("--channels: give trade, book or both")
+	}
+	return out, nil
+}
+
+// market reads --start, --pairs, --price and --rate into the generator's configuration.
+func (o *tapeSynthOptions) market(table *kraken.Pairs) (synth.Config, error) {
+	start, err := tpParseTime("start", o.start)
 	if err != nil {
-		return st, err
+		return synth.Config{}, err
 	}
-	enc, err := kraken.NewEncoder(cfg.api, kraken.EncodeDepth(cfg.depth), kraken.EncodePairs(cfg.table))
+	infos, err := tpResolvePairs(table, o.pairs)
 	if err != nil {
-		return st, err
+		return synth.Config{}, err
 	}
-	var pairs []feed.Pair
-	for _, pc := range cfg.market.Pairs {
-		pairs = append(pairs, pc.Info.Pair)
+	prices := map[feed.Pair]decimal.Decimal{}
+	for _, kv := range o.prices {
+		name, val, ok := strings.Cut(kv, "=")
+		info, found := lookupAnyName(table, strings.TrimSpace(name))
+		d, perr := decimal.NewFromString(strings.TrimSpace(val))
+		if !ok || !found || perr != nil || d.Sign() <= 0 {
+			return synth.Config{}, tpUsagef("--price %q: want PAIR=PRICE with a known pair and a positive price", kv)
+		}
+		prices[info.Pair] = d
 	}
-	w, err := tape.NewWriter(cfg.dir,
-		tape.WithName(cfg.name),
-		tape.WithFlushInterval(0), // no wall-clock flushes: the same input gives the same bytes
-		tape.WithLevel(cfg.level),
-		tape.WithLogger(log),
-		tape.WithPairs(pairs...),
-		tape.WithChannels(cfg.channels...),
-		tape.WithMeta("source", "synth"),
-		tape.WithMeta("seed", strconv.FormatUint(cfg.market.Seed, 10)),
-		tape.WithMeta("trades", strconv.Itoa(cfg.trades)),
-		tape.WithMeta("depth", strconv.Itoa(cfg.depth)),
-		tape.WithMeta("api", cfg.api.String()),
-	)
-	if err != nil {
-		return st, err
-	}
-	const inFlight = 8
-	g, gctx := errgroup.WithContext(ctx)
-	events := make(chan []feed.Event, inFlight)
-	frames := make(chan *frameBatch, inFlight)
-	free := make(chan *frameBatch, inFlight+2)
-	for range inFlight + 2 {
-		free <- &frameBatch{}
-	}
-	g.Go(func() error {
-		defer close(events) // the only sender
-		return m.Source(cfg.trades, 0).Run(gctx, events)
-	})
-	g.Go(func() error {
-		defer close(frames) // the only sender
-		se := synthEncoder{enc: enc, cfg: &cfg, st: &st}
-		for evs := range events {
-			var fb *frameBatch
-			select {
-			case fb = <-free:
-			case <-gctx.Done():
-				return gctx.Err()
+	mc := synth.Config{Seed: o.seed, Start: start}
+	for _, info := range infos {
+		price, ok := prices[info.Pair]
+		if !ok {
+			s, known := synthStartPrices[info.Pair]
+			if !known {
+				return synth.Config{}, tpUsagef("no default start price for %s: give one with --price %s=PRICE", info.Pair, info.Pair)
 			}
-			if err := se.encode(fb.reset(), evs); err != nil {
-				return err
-			}
-			select {
-			case frames <- fb:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
+			price = decimal.RequireFromString(s)
 		}
-		return gctx.Err()
-	})
-	g.Go(func() error {
-		for fb := range frames {
-			for i := range fb.recv {
-				if err := w.Write(tape.Frame{Recv: fb.recv[i], API: cfg.api, Raw: fb.frame(i)}); err != nil {
-					return err
-				}
-			}
-			free <- fb // never blocks: there are only as many batches as free can hold
-		}
-		return gctx.Err()
-	})
-	err = g.Wait()
-	if cerr := w.Close(); err == nil {
-		err = cerr
+		mc.Pairs = append(mc.Pairs, synth.PairConfig{Info: info, StartPrice: price, Depth: o.depth, TradeRate: o.rate})
 	}
-	st.Writer = w.Stats()
-	return st, err
-}
-
-// frameBatch is a run of encoded frames in one buffer, passed from the encoder to the writer
-// and recycled.
-type frameBatch struct {
-	buf  []byte
-	ends []int // frame i is buf[ends[i-1]:ends[i]]
-	recv []time.Time
-}
-
-func (b *frameBatch) reset() *frameBatch {
-	b.buf, b.ends, b.recv = b.buf[:0], b.ends[:0], b.recv[:0]
-	return b
-}
-
-func (b *frameBatch) frame(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = b.ends[i-1]
-	}
-	return b.buf[start:b.ends[i]]
-}
-
-func (b *frameBatch) add(recv time.Time) {
-	b.ends = append(b.ends, len(b.buf))
-	b.recv = append(b.recv, recv)
-}
-
-// synthEncoder turns a generated market's events into frames. The events of one step (one
-// pair, one time) become one trade frame holding the step's trades — a taker order's fills,
-// as Kraken's trade channel sends them — followed by a frame per book message.
-type synthEncoder struct {
-	enc     *kraken.Encoder
-	cfg     *synthTapeConfig
-	st      *synthTapeStats
-	pend    []feed.Trade
-	books   []*feed.BookUpdate
-	started bool
-}
-
-func (s *synthEncoder) encode(fb *frameBatch, evs []feed.Event) error {
-	for i := 0; i < len(evs); {
-		j := i + 1
-		for j < len(evs) && evs[j].Pair == evs[i].Pair && evs[j].Time.Equal(evs[i].Time) {
-			j++
-		}
-		if err := s.step(fb, evs[i:j]); err != nil {
-			return err
-		}
-		i = j
-	}
-	return nil
-}
-
-func (s *synthEncoder) step(fb *frameBatch, evs []feed.Event) error {
-	t := evs[0].Time
-	if !s.started {
-		// Open with the subscription acknowledgements a live recording starts with: they say
-		// the book depth, which v2 book frames do not carry.
-		s.started = true
-		s.st.First = t
-		for _, ch := range s.cfg.channels {
-			for _, pc := range s.cfg.market.Pairs {
-				var err error
-				if fb.buf, err = s.enc.AppendSubscribed(fb.buf, ch, pc.Info.Pair, t); err != nil {
-					return err
-				}
-				fb.add(t)
-				s.st.Frames++
-			}
-		}
-	}
-	s.st.Last = t
-	s.pend, s.books = s.pend[:0], s.books[:0]
-	for i := range evs {
-		switch e := &evs[i]; e.Kind {
-		case feed.KindTrade:
-			s.pend = append(s.pend, e.Trade)
-		case feed.KindBook:
-			s.books = append(s.books, e.Book)
-		}
-	}
-	s.st.Trades += int64(len(s.pend))
-	var err error
-	if s.cfg.trade {
-		for k := 0; k < len(s.pend); k += tape.MaxTradesPerFrame {
-			if fb.buf, err = s.enc.AppendTrades(fb.buf, false, s.pend[k:min(k+tape.MaxTradesPerFrame, len(s.pend))]); err != nil {
-				return err
-			}
-			fb.add(t)
-			s.st.Frames++
-		}
-	}
-	clear(s.pend)
-	if s.cfg.book {
-		for _, u := range s.books {
-			if fb.buf, err = s.enc.AppendBook(fb.buf, u); err != nil {
-				return err
-			}
-			fb.add(t)
-			s.st.Frames++
-			s.st.Books++
-		}
-	}
-	clear(s.books)
-	return nil
+	return mc, nil
 }
 
 // isTapePath reports whether a decode argument names a recording: a directory, a manifest or

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
-	"go.uber.org/zap"
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
@@ -46,8 +45,8 @@ func benchReplayTape(b *testing.B) {
 		o := tapeSynthOptions{out: dir, name: "synth", trades: benchReplayTrades, seed: 1, pairs: "BTC/USD,ETH/USD", channels: "trade", depth: 10, api: "v2", start: "2025-01-01", rate: 5}
 		cfg, err := o.config()
 		if err == nil {
-			var st synthTapeStats
-			st, err = writeSynthTape(context.Background(), cfg, zap.NewNop())
+			var st tape.SynthStats
+			st, err = tape.WriteSynth(context.Background(), cfg)
 			benchReplay.raw, benchReplay.disk, benchReplay.frames = st.Writer.RawBytes, st.Writer.Bytes, st.Frames
 		}
 		if err == nil {

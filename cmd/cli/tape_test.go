@@ -16,7 +16,6 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
-	"github.com/papertrade/papertrade/feed/synth"
 	"github.com/papertrade/papertrade/feed/tape"
 )
 
@@ -92,30 +91,14 @@ func synthLive(t testing.TB, seed uint64, trades int, api feed.API, depth int, p
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := synth.New(cfg.market)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := kraken.NewEncoder(api, kraken.EncodeDepth(depth))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make(chan []feed.Event, 1<<16)
-	if err := m.Source(trades, 0).Run(context.Background(), out); err != nil {
-		t.Fatal(err)
-	}
-	close(out)
-	var st synthTapeStats
-	se := synthEncoder{enc: enc, cfg: &cfg, st: &st}
 	var frames []tape.Frame
-	for evs := range out {
-		var fb frameBatch
-		if err := se.encode(&fb, evs); err != nil {
-			t.Fatal(err)
-		}
-		for i := range fb.recv {
-			frames = append(frames, tape.Frame{Recv: fb.recv[i], API: api, Raw: bytes.Clone(fb.frame(i))})
-		}
+	_, err = tape.SynthFrames(context.Background(), cfg, func(f tape.Frame) error {
+		f.Raw = bytes.Clone(f.Raw)
+		frames = append(frames, f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return frames
 }
