@@ -62,17 +62,43 @@ func (m *Market) Pair(p feed.Pair) *PairPrices {
 }
 
 // MarketRecorder builds a Market from the event stream. It keeps one price per pair and
-// sampling bucket, so its memory grows with the replayed time span, not with the number of
-// trades. It is not safe for concurrent use.
+// sampling bucket, and at most maxMarketPoints per pair: when a pair reaches it, its buckets
+// double in length and its points are merged (each keeps the last price of its new bucket),
+// so memory is bounded whatever the replayed time span (a chart shows at most
+// maxChartPoints anyway). It is not safe for concurrent use.
 type MarketRecorder struct {
 	interval time.Duration
 	pairs    []*pairState
 	last     *pairState // the pair of the previous trade: streams are runs of one pair
 }
 
+// maxMarketPoints bounds the price points kept per pair.
+const maxMarketPoints = 4 * maxChartPoints
+
 type pairState struct {
 	PairPrices
-	bucket int64 // sampling bucket of the last point
+	interval int64 // this pair's bucket length, ns (the recorder's, doubled as needed)
+	bucket   int64 // sampling bucket of the last point
+}
+
+// coarsen doubles the pair's bucket length and merges its points into the longer buckets.
+func (p *pairState) coarsen() {
+	p.interval *= 2
+	n := 0
+	for _, pt := range p.Points {
+		b := pt.Time.UnixNano() / p.interval
+		if n > 0 && p.Points[n-1].Time.UnixNano()/p.interval == b {
+			p.Points[n-1] = pt
+			continue
+		}
+		p.Points[n] = pt
+		n++
+	}
+	clear(p.Points[n:])
+	p.Points = p.Points[:n]
+	if n > 0 {
+		p.bucket = p.Points[n-1].Time.UnixNano() / p.interval
+	}
 }
 
 // NewMarketRecorder samples prices every interval of event time (at least one second;
@@ -105,7 +131,7 @@ func (m *MarketRecorder) Observe(ev *feed.Event) {
 			}
 		}
 		if p == nil {
-			p = &pairState{PairPrices: PairPrices{Pair: pair}}
+			p = &pairState{PairPrices: PairPrices{Pair: pair}, interval: int64(m.interval)}
 			m.pairs = append(m.pairs, p)
 		}
 		m.last = p
@@ -119,10 +145,17 @@ func (m *MarketRecorder) Observe(ev *feed.Event) {
 		p.First, p.FirstTime = t.Price, at
 	}
 	p.Last, p.LastTime = t.Price, at
-	b := at.UnixNano() / int64(m.interval)
+	b := at.UnixNano() / p.interval
 	if n := len(p.Points); n > 0 && p.bucket == b {
 		p.Points[n-1] = PricePoint{Time: at, Price: t.Price}
 		return
+	}
+	if len(p.Points) >= maxMarketPoints {
+		p.coarsen()
+		if b = at.UnixNano() / p.interval; p.bucket == b {
+			p.Points[len(p.Points)-1] = PricePoint{Time: at, Price: t.Price}
+			return
+		}
 	}
 	p.bucket = b
 	p.Points = append(p.Points, PricePoint{Time: at, Price: t.Price})

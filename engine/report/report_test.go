@@ -319,3 +319,32 @@ func TestEquityUnvalued(t *testing.T) {
 		t.Errorf("final equity shown as %q", got)
 	}
 }
+
+// A MarketRecorder keeps a bounded number of points per pair whatever the span replayed,
+// and keeps the first and last prices exact.
+func TestMarketRecorderIsBounded(t *testing.T) {
+	mr := NewMarketRecorder(time.Minute)
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	const minutes = 3 * 365 * 24 * 60 // three years of one trade a minute
+	for i := range minutes {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		ev := feed.Event{Kind: feed.KindTrade, Pair: "BTC/USD", Time: at, Trade: feed.Trade{Pair: "BTC/USD", Price: decimal.NewFromInt(int64(50000 + i%1000)), Qty: decimal.NewFromInt(1), Time: at}}
+		mr.Observe(&ev)
+	}
+	p := mr.Market().Pair("BTC/USD")
+	if n := len(p.Points); n > maxMarketPoints || n < maxMarketPoints/2 {
+		t.Fatalf("%d points kept for %d minutes (bound %d)", n, minutes, maxMarketPoints)
+	}
+	if p.Trades != minutes || !p.First.Equal(decimal.NewFromInt(50000)) || !p.Last.Equal(decimal.NewFromInt(int64(50000+(minutes-1)%1000))) {
+		t.Fatalf("first/last/trades wrong: %+v", p)
+	}
+	last := p.Points[len(p.Points)-1]
+	if !last.Price.Equal(p.Last) || !last.Time.Equal(p.LastTime) {
+		t.Fatalf("the last point %+v is not the last trade", last)
+	}
+	for i := 1; i < len(p.Points); i++ {
+		if !p.Points[i].Time.After(p.Points[i-1].Time) {
+			t.Fatalf("points out of order at %d", i)
+		}
+	}
+}
