@@ -36,6 +36,9 @@ var importRules = []struct {
 	{"engine/report", []string{"feed", "=strategy", "engine/record"}},
 	{"engine/metrics", []string{"feed", "=strategy", "engine/record"}},
 	{"engine/dashboard", []string{"feed", "=strategy", "engine/record", "engine/ledger"}},
+	// notify is one more record sink (fills, faults, gaps to Telegram or a webhook), set up
+	// from the config's notify section.
+	{"engine/notify", []string{"feed", "=strategy", "engine/record", "engine/config"}},
 	{"engine/journal", []string{"feed", "=strategy", "engine/record", "engine/ledger", "engine/sim"}},
 	// engine/config is plain data (the YAML file); engine/session the parts of a live session
 	// that do not run the engine (the tapped live source, the tape source, fill parity).
