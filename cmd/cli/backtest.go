@@ -167,7 +167,11 @@ func runBacktest(ctx context.Context, a *app, o backtestOptions) error {
 	for _, s := range res.Summary.Strategies {
 		if s.Fault != "" {
 			faults++
-			a.log.Warn("strategy stopped early", zap.String("instance", s.Name), zap.String("fault", s.Fault))
+			if o.quiet {
+				// Without the table (which notes each fault under it) the log says it; with
+				// it, a log line on stderr would land in the middle of the table.
+				a.log.Warn("strategy stopped early", zap.String("instance", s.Name), zap.String("fault", s.Fault))
+			}
 		}
 	}
 	r := res.Summary.Run

@@ -233,7 +233,7 @@ func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
 	case "console":
 		cfg := zap.NewDevelopmentEncoderConfig()
 		cfg.EncodeLevel = zapcore.CapitalColorLevelEncoder
-		enc = zapcore.NewConsoleEncoder(cfg)
+		enc = multilineEncoder{zapcore.NewConsoleEncoder(cfg)}
 	default:
 		return nil, fmt.Errorf("--log-format: unknown format %q", format)
 	}
