@@ -319,6 +319,9 @@ func runSession(ctx context.Context, a *app, sp sessionSpec) (*sessionResult, er
 	// The journal: another config's file is refused before anything starts.
 	jr, err := journal.Open(sp.db, journal.Options{Log: log, Pairs: pairs.Lookup})
 	if err != nil {
+		if errors.Is(err, journal.ErrDamaged) {
+			return nil, &ExitCodeError{Code: ExitUsage, Err: err} // like a bad --db argument
+		}
 		return nil, err
 	}
 	closeJournal := func() error { return jr.Close() }

@@ -130,6 +130,10 @@ func Open(path string, opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkEmptyFile(path); err != nil {
+		unlockFile(lock)
+		return nil, err
+	}
 	db, err := openDB(path, false)
 	if err != nil {
 		unlockFile(lock)
@@ -165,26 +169,24 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 	return db, nil
 }
 
+// migrate creates the tables of a new journal, or checks an existing one (verify) and
+// upgrades it to SchemaVersion. The check comes first: CREATE TABLE IF NOT EXISTS over a
+// journal that lost a table would quietly recreate it empty.
 func (j *Journal) migrate() error {
 	ctx := context.Background()
+	n, err := verify(ctx, j.db, j.path)
+	if err != nil {
+		return err
+	}
 	if _, err := j.db.ExecContext(ctx, schema+marginSchema); err != nil {
 		return fmt.Errorf("journal: %s: create tables: %w", j.path, err)
 	}
-	var v string
-	err := j.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&v)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	if n == 0 {
 		_, err = j.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema', ?)`, strconv.Itoa(SchemaVersion))
 		if err != nil {
 			return fmt.Errorf("journal: %s: %w", j.path, err)
 		}
 		return nil
-	case err != nil:
-		return fmt.Errorf("journal: %s: %w", j.path, err)
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n > SchemaVersion || n < 1 {
-		return fmt.Errorf("journal: %s has schema version %q; this build reads 1 to %d", j.path, v, SchemaVersion)
 	}
 	if n < SchemaVersion {
 		// The new tables exist now (CREATE IF NOT EXISTS above): mark the upgrade, so a build

@@ -26,19 +26,23 @@ type Reader struct {
 	own  bool
 }
 
-// OpenReader opens the journal at path read-only.
+// OpenReader opens the journal at path read-only, after checking that it is intact (see
+// ErrDamaged): a session is only replayed from a complete journal of a schema this build reads.
 func OpenReader(path string) (*Reader, error) {
+	if err := checkEmptyFile(path); err != nil {
+		return nil, err
+	}
 	db, err := openDB(path, true)
 	if err != nil {
 		return nil, err
 	}
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sessions'`).Scan(&n); err != nil || n == 0 {
+	n, err := verify(context.Background(), db, path)
+	if err == nil && n == 0 {
+		err = damaged(path, "it has no tables")
+	}
+	if err != nil {
 		_ = db.Close()
-		if err == nil {
-			err = errors.New("no sessions table")
-		}
-		return nil, fmt.Errorf("journal: %s is not a papertrade journal: %w", path, err)
+		return nil, err
 	}
 	return &Reader{db: db, path: path, own: true}, nil
 }
