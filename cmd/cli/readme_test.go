@@ -50,6 +50,10 @@ func TestReadmeGoSnippetsAreCompiledCode(t *testing.T) {
 			if inSources(sources, body) {
 				continue // examples/mystrategy/run.yaml: the module test runs it
 			}
+			if !strings.Contains(body, "strategies:") {
+				// A section shown on its own (live.notify): parse it inside a minimal config.
+				body += "strategies:\n  - {name: b, type: buyhold, pairs: [BTC/USD], balances: {USD: \"1000\"}}\n"
+			}
 			if _, err := config.Parse([]byte(body), "README.md", cli.DefaultRegistry(), kraken.DefaultPairs()); err != nil {
 				t.Errorf("README YAML block %d does not parse as a run config: %v\n%s", yamlBlocks, err, body)
 			}
