@@ -43,7 +43,7 @@ func TestReportRendersInChromium(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--no-first-run", "--user-data-dir="+t.TempDir(), "--screenshot="+shot,
-		"--window-size=1400,2000", "file://"+abs)
+		"--window-size=1400,5000", "file://"+abs) // the KPI cards and round-trip table come before the charts
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, b)
 	}

@@ -363,6 +363,20 @@ func priceChart(i int, p *PairPrices, s *Summary, cs []*Collector) *charts.Line 
 	}
 	c.AddSeries(string(p.Pair), data, lineOpts(), charts.WithItemStyleOpts(opts.ItemStyle{Color: "#5470c6"}),
 		charts.WithLineStyleOpts(opts.LineStyle{Width: 1}))
+	if len(p.Points) <= maxCandles {
+		// Few enough buckets to read as candles: each is one sampling bucket's open, close,
+		// low and high, drawn on the same time axis as the line and the fills.
+		k := charts.NewKLine()
+		var kd []opts.KlineData
+		for _, pt := range p.Points {
+			if pt.Open.IsZero() {
+				continue // a point from before candles were kept
+			}
+			kd = append(kd, opts.KlineData{Value: []any{ms(pt.Time), pt.Open.InexactFloat64(), pt.Price.InexactFloat64(), pt.Low.InexactFloat64(), pt.High.InexactFloat64()}})
+		}
+		k.AddSeries(string(p.Pair)+" candles", kd, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#2e9e44", Color0: "#d9412b", BorderColor: "#2e9e44", BorderColor0: "#d9412b"}))
+		c.Overlap(k)
+	}
 	for j, col := range cs {
 		for _, side := range []feed.Side{feed.Buy, feed.Sell} {
 			rot, color := 0, "#2e9e44"
@@ -399,6 +413,9 @@ func priceChart(i int, p *PairPrices, s *Summary, cs []*Collector) *charts.Line 
 	}
 	return c
 }
+
+// maxCandles is the most sampling buckets drawn as candlesticks; longer runs show the line.
+const maxCandles = 300
 
 // maxPriceMarkers bounds the markers of one instance, side and pair on a price chart.
 const maxPriceMarkers = 400
@@ -526,7 +543,7 @@ td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: break-word; }
 .card .name { font-weight: 600; overflow-wrap: anywhere; } .card .big { font-size: 26px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .card .kv { display: grid; grid-template-columns: auto auto; gap: 2px 12px; font-size: 13px; color: #444; } .card .kv span:nth-child(even) { text-align: right; font-variant-numeric: tabular-nums; }
 .up { color: #2e7d32; } .down { color: #c62828; } tr.win td.pnl { color: #2e7d32; } tr.loss td.pnl { color: #c62828; }
-.notes { color: #555; font-size: 13px; }
+.notes { color: #555; font-size: 13px; } .settings td.l { max-width: none; overflow-wrap: anywhere; }
 </style>
 <script>{{.ECharts}}</script>
 </head>
@@ -580,7 +597,7 @@ td.l, th.l { white-space: normal; max-width: 260px; overflow-wrap: break-word; }
 {{end}}{{range .Charts}}{{.}}
 {{end}}
 <h2>Run settings</h2>
-<table>
+<table class="settings">
 <tr><th class="l">version</th><td class="l">{{.Run.Version}}</td></tr>
 <tr><th class="l">seed</th><td class="l">{{.Run.Seed}}</td></tr>
 <tr><th class="l">fill models</th><td class="l">{{range $i, $m := .Run.FillModels}}{{if $i}}, {{end}}{{$m}}{{end}}</td></tr>

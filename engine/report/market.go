@@ -12,7 +12,24 @@ import (
 // PricePoint is a pair's last trade price at the end of a sampling bucket.
 type PricePoint struct {
 	Time  time.Time
-	Price decimal.Decimal
+	Price decimal.Decimal // the bucket's last price (its close)
+	// Open, High and Low complete the bucket's candle (the first, highest and lowest prices).
+	Open, High, Low decimal.Decimal
+}
+
+// add extends the point's candle with a later trade.
+func (pt *PricePoint) add(at time.Time, price decimal.Decimal) {
+	pt.Time, pt.Price = at, price
+	if price.GreaterThan(pt.High) {
+		pt.High = price
+	}
+	if price.LessThan(pt.Low) {
+		pt.Low = price
+	}
+}
+
+func newPoint(at time.Time, price decimal.Decimal) PricePoint {
+	return PricePoint{Time: at, Price: price, Open: price, High: price, Low: price}
 }
 
 // PairPrices is what a run saw of one pair's trades: the first and last prices (for the
@@ -88,7 +105,9 @@ func (p *pairState) coarsen() {
 	for _, pt := range p.Points {
 		b := pt.Time.UnixNano() / p.interval
 		if n > 0 && p.Points[n-1].Time.UnixNano()/p.interval == b {
-			p.Points[n-1] = pt
+			prev := &p.Points[n-1]
+			prev.Time, prev.Price = pt.Time, pt.Price
+			prev.High, prev.Low = decimal.Max(prev.High, pt.High), decimal.Min(prev.Low, pt.Low)
 			continue
 		}
 		p.Points[n] = pt
@@ -147,18 +166,18 @@ func (m *MarketRecorder) Observe(ev *feed.Event) {
 	p.Last, p.LastTime = t.Price, at
 	b := at.UnixNano() / p.interval
 	if n := len(p.Points); n > 0 && p.bucket == b {
-		p.Points[n-1] = PricePoint{Time: at, Price: t.Price}
+		p.Points[n-1].add(at, t.Price)
 		return
 	}
 	if len(p.Points) >= maxMarketPoints {
 		p.coarsen()
 		if b = at.UnixNano() / p.interval; p.bucket == b {
-			p.Points[len(p.Points)-1] = PricePoint{Time: at, Price: t.Price}
+			p.Points[len(p.Points)-1].add(at, t.Price)
 			return
 		}
 	}
 	p.bucket = b
-	p.Points = append(p.Points, PricePoint{Time: at, Price: t.Price})
+	p.Points = append(p.Points, newPoint(at, t.Price))
 }
 
 // Market returns what was observed, sorted by pair. The recorder may go on observing; the

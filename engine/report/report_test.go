@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -346,5 +347,37 @@ func TestMarketRecorderIsBounded(t *testing.T) {
 		if !p.Points[i].Time.After(p.Points[i-1].Time) {
 			t.Fatalf("points out of order at %d", i)
 		}
+	}
+}
+
+// TestMarketCandles: each sampling bucket keeps its open, high, low and close, also when
+// buckets are merged, and a short run's price chart draws them as candlesticks.
+func TestMarketCandles(t *testing.T) {
+	mr := NewMarketRecorder(time.Minute)
+	for i, p := range []string{"100", "104", "98", "101", "101.5"} { // 4 in minute 0, 1 in minute 1
+		at := t0.Add(time.Duration(i) * 15 * time.Second)
+		ev := feed.Event{Kind: feed.KindTrade, Pair: "BTC/USD", Time: at, Trade: feed.Trade{Pair: "BTC/USD", Price: d(p), Qty: d("1"), Time: at}}
+		mr.Observe(&ev)
+	}
+	pts := mr.Market().Pairs[0].Points
+	if len(pts) != 2 {
+		t.Fatalf("%d points", len(pts))
+	}
+	c := pts[0]
+	if c.Open.String() != "100" || c.High.String() != "104" || c.Low.String() != "98" || c.Price.String() != "101" {
+		t.Errorf("candle o %s h %s l %s c %s, want 100 104 98 101", c.Open, c.High, c.Low, c.Price)
+	}
+	st := &pairState{PairPrices: PairPrices{Points: slices.Clone(pts)}, interval: int64(time.Minute)}
+	st.coarsen()
+	if m := st.Points[0]; len(st.Points) != 1 || m.Open.String() != "100" || m.High.String() != "104" || m.Low.String() != "98" || m.Price.String() != "101.5" {
+		t.Errorf("merged candle %+v", st.Points)
+	}
+	var b bytes.Buffer
+	c0, res, m := testRun(t)
+	if err := WriteHTML(&b, HTMLInput{Summary: &Summary{Strategies: []Strategy{c0.Summary(res, m)}}, Collectors: []*Collector{c0}, Market: m}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"type":"candlestick"`) {
+		t.Error("short run's price chart has no candlesticks")
 	}
 }
