@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,8 @@ type Server struct {
 	mu      sync.Mutex
 	closing chan struct{}
 
+	hosts []string // names allowed in Host besides IP addresses and localhost
+
 	onStream func() // tests: called when an event stream starts
 }
 
@@ -49,6 +52,9 @@ type Options struct {
 	Push time.Duration
 	// AllowRemote permits a non-loopback listen address.
 	AllowRemote bool
+	// Hosts are host names, besides IP addresses and localhost, that requests may name in
+	// their Host header (a remote dashboard reached by the machine's name). See allowedHost.
+	Hosts []string
 }
 
 // Listen binds addr ("127.0.0.1:8080"; port 0 picks one) for the hub's dashboard. Addresses
@@ -68,7 +74,7 @@ func Listen(addr string, hub *Hub, opts Options) (*Server, error) {
 	if opts.Push <= 0 {
 		opts.Push = DefaultPush
 	}
-	s := &Server{hub: hub, log: opts.Log.Named("dashboard"), push: opts.Push, ln: ln, closing: make(chan struct{})}
+	s := &Server{hub: hub, log: opts.Log.Named("dashboard"), push: opts.Push, ln: ln, closing: make(chan struct{}), hosts: opts.Hosts}
 	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
@@ -88,6 +94,31 @@ func checkLoopback(addr string, allow bool) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %q", ErrNotLoopback, addr)
+}
+
+// allowedHost reports whether a request's Host header may reach the dashboard: an IP address,
+// localhost, or one of the extra names. A DNS-rebinding page (issue 15 item 17) reaches the
+// listener through its own domain name, which the browser sends as Host; a page whose origin
+// is an IP address or localhost is the dashboard's own. The port is not compared: a
+// rebinding attacker uses the listener's port anyway.
+func allowedHost(hostport string, extra []string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "" {
+		return false
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || net.ParseIP(host) != nil {
+		return true
+	}
+	for _, e := range extra {
+		if strings.EqualFold(host, strings.TrimSuffix(e, ".")) {
+			return true
+		}
+	}
+	return false
 }
 
 // URL returns the dashboard's address, e.g. "http://127.0.0.1:8080/".
@@ -124,6 +155,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/api/state", s.state)
 	mux.Handle("/", files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !allowedHost(r.Host, s.hosts) {
+			http.Error(w, fmt.Sprintf("Host %q is not this dashboard's address: open %s (names other than localhost are refused against DNS rebinding)", r.Host, s.URL()), http.StatusMisdirectedRequest)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "the dashboard is read-only", http.StatusMethodNotAllowed)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -43,7 +44,41 @@ func Listen(addr string, m *Metrics) (*Server, error) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return &Server{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln: ln}, nil
+	return &Server{srv: &http.Server{Handler: guard(mux), ReadHeaderTimeout: 10 * time.Second}, ln: ln}, nil
+}
+
+// guard refuses what the debug listener must not answer (issue 15 item 17): a Host that is
+// not an IP address or localhost (a DNS-rebinding page names its own domain; the listener is
+// loopback-only, so no other name is legitimate), and methods other than GET and HEAD (POST
+// only for /debug/pprof/symbol, whose protocol takes addresses in a POST body).
+func guard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			http.Error(w, fmt.Sprintf("Host %q is not this listener's address: use 127.0.0.1 or localhost (other names are refused against DNS rebinding)", r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		switch {
+		case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		case r.Method == http.MethodPost && r.URL.Path == "/debug/pprof/symbol":
+		default:
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "metrics and pprof are read-only", http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether a Host header is an IP address or localhost. (The dashboard
+// has the same rule plus configured names; the two packages share no code by design: the
+// import rules keep engine/* sinks independent.)
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || (host != "" && net.ParseIP(host) != nil)
 }
 
 // Addr returns the bound address.
