@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/papertrade/papertrade/backtest"
+	"github.com/papertrade/papertrade/backtest/node"
 	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/config"
 	"github.com/papertrade/papertrade/engine/journal"
@@ -83,7 +84,7 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64) error {
 	if err != nil {
 		return fmt.Errorf("session %d's config no longer loads: %w", id, err)
 	}
-	if h := ConfigHash(c); h != s.ConfigHash {
+	if h := node.ConfigHash(c); h != s.ConfigHash {
 		return fmt.Errorf("session %d's config hashes to %s now, %s when it ran (strategies or defaults changed since?)", id, short(h), short(s.ConfigHash))
 	}
 	log := a.log.Named("replay")

@@ -167,7 +167,7 @@ func runDemo(ctx context.Context, a *app, o demoOptions) error {
 	if werr := writeDemoReport(o.out, res, demoConfig); werr != nil {
 		err = errors.Join(err, werr)
 	}
-	if perr := res.print(a.stdout); perr != nil {
+	if perr := printSessionResult(a.stdout, res); perr != nil {
 		err = errors.Join(err, perr)
 	}
 	fmt.Fprintf(a.stdout, "\nreport: %s\n", filepath.Join(o.out, "report.html"))
