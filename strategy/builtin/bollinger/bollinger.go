@@ -15,15 +15,20 @@ import (
 const Name = "bollinger"
 
 // Help is the strategy's one-paragraph description for listings.
-const Help = "Bollinger mean reversion with limit orders: a buy limit rests at the lower band while flat, a sell limit for the position at the middle band while long; both follow the bands every candle."
+const Help = "Bollinger mean reversion with limit orders: a buy limit (size, or a fraction of the free balance) rests at the lower band while flat, a sell limit for the position at the middle band while long; both follow the bands every candle."
 
 // Params are the strategy's parameters.
 type Params struct {
 	Period   int             `param:"period" default:"20" range:"5:100:5" min:"2" help:"band length, in candles"`
 	K        float64         `param:"k" default:"2" range:"0.5:4:0.5" min:"0.01" help:"band half-width in standard deviations"`
 	Interval time.Duration   `param:"interval" default:"1m" range:"1m:15m:1m" min:"1s" help:"candle interval"`
-	Size     decimal.Decimal `param:"size" default:"0.01" help:"entry size in base units"`
+	Size     decimal.Decimal `param:"size" default:"0.01" help:"entry size in base units (unless fraction is set)"`
+	Fraction decimal.Decimal `param:"fraction" default:"0" min:"0" max:"1" help:"if above 0, entries spend this share of the free quote balance, not size (1 = all-in, less 0.5% for the fee)"`
 }
+
+// FeeReserve is the share of the quote a fraction-sized entry keeps back for the fee, so that
+// all-in entries are not refused for insufficient funds.
+var FeeReserve = decimal.RequireFromString("0.005")
 
 // Validate checks what the tags cannot.
 func (p *Params) Validate() error {
@@ -161,16 +166,32 @@ func (s *Bollinger) reconcile(c strategy.Context, pair feed.Pair, st *pairState)
 		price = m.Last // already below the band: rest at the last price rather than cross
 	}
 	price = m.FloorPrice(price)
+	if price.Sign() <= 0 {
+		return
+	}
 	qty := m.FloorQty(s.p.Size)
-	if price.Sign() <= 0 || !m.Tradable(qty, price) {
+	if s.p.Fraction.Sign() > 0 {
+		// Sized by balance: the free quote plus what a resting entry already holds (an amend
+		// re-sizes it for its new price, so a rising band does not overdraw the account).
+		avail := c.Balance(pair.Quote()).Free()
+		if entry != nil {
+			avail = avail.Add(entry.Qty.Mul(entry.Price).Mul(decimal.NewFromInt(1).Add(FeeReserve)))
+		}
+		qty = m.FloorQty(avail.Mul(s.p.Fraction).Div(price.Mul(decimal.NewFromInt(1).Add(FeeReserve))))
+	}
+	if !m.Tradable(qty, price) {
 		return
 	}
 	if entry == nil {
 		s.place(c, strategy.Order{Pair: pair, Side: feed.Buy, Type: strategy.Limit, Qty: qty, Price: price, UserRef: RefEntry}, st)
 		return
 	}
-	if !entry.Price.Equal(price) {
-		s.amend(c, entry.ID, decimal.Zero, price)
+	newQty := decimal.Zero // unchanged
+	if s.p.Fraction.Sign() > 0 && !qty.Equal(entry.Qty) {
+		newQty = qty
+	}
+	if !entry.Price.Equal(price) || !newQty.IsZero() {
+		s.amend(c, entry.ID, newQty, price)
 	}
 }
 

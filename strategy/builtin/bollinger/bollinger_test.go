@@ -150,3 +150,26 @@ func TestConformance(t *testing.T) {
 	strategytest.Run(t, bollinger.New, strategy.Params{"period": "10"}, nil)
 	strategytest.Run(t, bollinger.New, nil, strategytest.RandomWalk(11, 2000))
 }
+
+// TestFractionSizing: fraction=1 sizes the entry by the whole free balance (issue 18: the
+// samples could not size by balance), less the fee reserve.
+func TestFractionSizing(t *testing.T) {
+	s, err := bollinger.New(strategy.Params{"period": "5", "k": "2", "fraction": "1"}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := strategytest.NewContext(t, s, strategytest.WithBalance("USD", "1000"))
+	for i, p := range []string{"100", "102", "98", "100", "104", "95"} {
+		if err := c.Trade(trade(i, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub := c.Submitted()
+	if len(sub) != 1 {
+		t.Fatalf("submitted %d orders:\n%s", len(sub), lines(c))
+	}
+	// Lower band 96.72 → a limit at 96.7: 1000 / (96.7 × 1.005) = 10.28981257… at 8 lot decimals.
+	if got := sub[0].Qty.String(); got != "10.28981257" || sub[0].Price.String() != "96.7" {
+		t.Errorf("entry qty %s at %s, want 10.28981257 at 96.7", got, sub[0].Price)
+	}
+}
