@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/papertrade/papertrade/strategy"
 	"github.com/spf13/cobra"
@@ -79,12 +78,12 @@ type app struct {
 }
 
 // Main runs the CLI on os.Args with the strategies in reg and exits the process with its exit
-// code; a nil reg means the built-in strategies only. SIGINT and SIGTERM cancel the command's
-// context so that it can shut down cleanly.
+// code; a nil reg means the built-in strategies only. SIGINT, SIGTERM and SIGHUP (stopSignals)
+// cancel the command's context so that it can shut down cleanly.
 func Main(reg *strategy.Registry) {
 	// Set once, before any goroutine runs: Run and RunWith never write it.
 	Version = resolveVersion(Version, readBuildInfo())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	code := RunWith(ctx, reg, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

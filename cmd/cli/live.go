@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +20,11 @@ import (
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 )
+
+// stopSignals end a command cleanly (Main cancels its context on them): Ctrl-C, SIGTERM, and
+// SIGHUP, which a closing terminal sends — a live session or a demo killed by it would leave no
+// summary, no report and a journal marked crashed (issue 18 item 5).
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
 // Defaults of papertrade live.
 const (
@@ -68,7 +75,7 @@ the same fills.
 A dashboard is served on --http (default 127.0.0.1:8080; "" turns it off; loopback only unless
 --http-allow-remote), and Prometheus metrics and pprof on --metrics (off by default; loopback only).
 
-Ctrl-C or SIGTERM (or --duration) stops the feed, lets the strategies finish what they received,
+Ctrl-C, SIGTERM or SIGHUP (a closed terminal), or --duration, stops the feed, lets the strategies finish what they received,
 flushes the journal and the recording, prints the summary table and exits 0.
 
 Exit codes: 0 ok; 1 the session failed; 2 bad flags or config (nothing was started).`,
