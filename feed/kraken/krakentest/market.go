@@ -6,23 +6,16 @@ import (
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/kraken/internal/wsreq"
 	"github.com/shopspring/decimal"
 )
 
-// bookDepths are the depths Kraken accepts for book subscriptions, v1 and v2.
-var bookDepths = [...]int{10, 25, 100, 500, 1000}
+// bookDepths are the depths Kraken accepts for book subscriptions, v1 and v2: the request
+// parser's.
+var bookDepths = wsreq.Depths
 
 // ohlcIntervals are the candle intervals (minutes) Kraken accepts, v1 and v2.
 var ohlcIntervals = [...]int{1, 5, 15, 30, 60, 240, 1440, 10080, 21600}
-
-func validDepth(d int) bool {
-	for _, x := range bookDepths {
-		if x == d {
-			return true
-		}
-	}
-	return false
-}
 
 func intervalIndex(m int) int {
 	for i, x := range ohlcIntervals {
