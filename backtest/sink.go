@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/papertrade/papertrade/engine"
@@ -17,25 +19,47 @@ import (
 	"github.com/papertrade/papertrade/strategy"
 )
 
-// sink is the run's engine.Recorder: it streams every record of an instance to that
-// instance's part files (fills, orders, equity) and its report.Collector, and keeps nothing
-// else. The engine calls Record from each instance's own goroutine, so an instance's state
-// is touched by one goroutine only and needs no lock; the map from names to instances is
-// built before the run and only read during it.
+// sink is the run's engine.Recorder: it streams every record of an instance to the run's part
+// files (fills, orders, equity) and the instance's report.Collector, and keeps nothing else.
+// The engine calls Record from each instance's own goroutine, so an instance's state is
+// touched by one goroutine only and needs no lock; the map from names to instances is built
+// before the run and only read during it.
+//
+// Part files: three for the whole run, whatever the number of instances (issue 15 item 15:
+// three per instance ran out of file descriptors past ~338 instances at the usual limit of
+// 1024). Each instance buffers its rows in memory and, past a threshold, appends the buffer as
+// a chunk to the kind's part file: it reserves the chunk's offset with an atomic add and
+// writes it with WriteAt (pwrite), so instances never wait for each other. The instance
+// remembers its chunks; merge copies them instance by instance, in order, so the results are
+// deterministic whatever the scheduling.
 type sink struct {
 	insts  []*instSink
 	byName map[string]*instSink
-	dir    string // where part files go; "" writes no files
+	dir    string       // where part files go; "" writes no files
+	parts  [3]*partFile // fills, orders, equity; nil without dir
+	spill  int          // an instance's buffer size that makes a chunk
 }
 
 type instSink struct {
 	name, model string
 	col         *report.Collector
-	files       [3]*partFile // fills, orders, equity
+	files       *[3]*partFile
+	bufs        [3]instBuf
+	spill       int
 	open        map[strategy.OrderID]*openOrder
 	seq         uint64
 	err         error
 }
+
+// instBuf is one instance's rows of one kind not yet in the part file, and where its earlier
+// rows went.
+type instBuf struct {
+	buf    bytes.Buffer
+	w      *csv.Writer // writes into buf
+	chunks []chunk
+}
+
+type chunk struct{ off, n int64 }
 
 type openOrder struct {
 	seq     uint64
@@ -43,11 +67,10 @@ type openOrder struct {
 	last    strategy.OrderUpdate
 }
 
+// partFile is one kind's part file, shared by every instance.
 type partFile struct {
-	path string
-	f    *os.File
-	buf  *bufio.Writer
-	w    *csv.Writer
+	f   *os.File
+	end atomic.Int64 // bytes reserved so far
 }
 
 const (
@@ -59,20 +82,35 @@ const (
 var partNames = [3]string{"fills.csv", "orders.csv", "equity.csv"}
 var partHeaders = [3][]string{report.FillsHeader, report.OrdersHeader, report.EquityHeader}
 
+// Spill thresholds: an instance's buffer becomes a chunk at spillMax bytes, less when there
+// are many instances, so that all buffers together stay near spillBudget (but no chunk is
+// smaller than spillMin: tiny writes would cost more than the memory they save).
+const (
+	spillMax    = 64 << 10
+	spillMin    = 4 << 10
+	spillBudget = 96 << 20
+)
+
 func newSink(dir string, ins []report.Instance) (*sink, error) {
 	s := &sink{byName: make(map[string]*instSink, len(ins)), dir: dir}
-	for i, in := range ins {
-		is := &instSink{name: in.Name, model: in.FillModel, col: report.NewCollector(in), open: make(map[strategy.OrderID]*openOrder)}
+	s.spill = min(spillMax, max(spillMin, spillBudget/(3*max(1, len(ins)))))
+	if dir != "" {
+		for k := range s.parts {
+			f, err := os.Create(filepath.Join(dir, partNames[k]+".part"))
+			if err != nil {
+				s.abort()
+				return nil, fmt.Errorf("backtest: %w", err)
+			}
+			s.parts[k] = &partFile{f: f}
+		}
+	}
+	for _, in := range ins {
+		is := &instSink{name: in.Name, model: in.FillModel, col: report.NewCollector(in), spill: s.spill,
+			open: make(map[strategy.OrderID]*openOrder)}
 		if dir != "" {
-			for k := range is.files {
-				p := filepath.Join(dir, fmt.Sprintf("%04d.%s", i, partNames[k]))
-				f, err := os.Create(p)
-				if err != nil {
-					s.abort()
-					return nil, fmt.Errorf("backtest: %w", err)
-				}
-				buf := bufio.NewWriterSize(f, 64<<10)
-				is.files[k] = &partFile{path: p, f: f, buf: buf, w: csv.NewWriter(buf)}
+			is.files = &s.parts
+			for k := range is.bufs {
+				is.bufs[k].w = csv.NewWriter(&is.bufs[k].buf)
 			}
 		}
 		s.insts = append(s.insts, is)
@@ -118,14 +156,47 @@ func (s *sink) Record(r *engine.Record) {
 }
 
 func (is *instSink) write(k int, row []string) {
-	if err := is.files[k].w.Write(row); err != nil && is.err == nil {
+	b := &is.bufs[k]
+	if err := b.w.Write(row); err != nil {
+		is.fail(err)
+		return
+	}
+	// The csv.Writer's own buffer goes into b.buf at once, so b.buf's length is what waits.
+	b.w.Flush()
+	if b.buf.Len() >= is.spill {
+		is.flush(k)
+	}
+}
+
+func (is *instSink) fail(err error) {
+	if is.err == nil {
 		is.err = err
 	}
 }
 
+// flush appends the kind's buffered rows to the shared part file as one chunk.
+func (is *instSink) flush(k int) {
+	b := &is.bufs[k]
+	if err := b.w.Error(); err != nil {
+		is.fail(err)
+	}
+	n := int64(b.buf.Len())
+	if n == 0 || is.err != nil {
+		return
+	}
+	pf := is.files[k]
+	off := pf.end.Add(n) - n
+	if _, err := pf.f.WriteAt(b.buf.Bytes(), off); err != nil {
+		is.fail(fmt.Errorf("writing %s: %w", partNames[k], err))
+		return
+	}
+	b.chunks = append(b.chunks, chunk{off, n})
+	b.buf.Reset()
+}
+
 // finish writes the orders still open, in the order they were placed, and flushes.
 func (is *instSink) finish() error {
-	if is.files[0] == nil {
+	if is.files == nil {
 		return nil
 	}
 	open := make([]*openOrder, 0, len(is.open))
@@ -136,16 +207,14 @@ func (is *instSink) finish() error {
 	for _, o := range open {
 		is.write(partOrders, report.OrderRow(is.name, o.created, &o.last))
 	}
-	var errs []error
-	for _, pf := range is.files {
-		pf.w.Flush()
-		errs = append(errs, pf.w.Error(), pf.buf.Flush(), pf.f.Close())
+	for k := range is.bufs {
+		is.flush(k)
 	}
-	return errors.Join(append(errs, is.err)...)
+	return is.err
 }
 
 // merge writes outDir/fills.csv, orders.csv and equity.csv: one header, then each
-// instance's part in instance order (deterministic whatever the scheduling), and removes
+// instance's chunks in instance order (deterministic whatever the scheduling), and removes
 // the parts.
 func (s *sink) merge(outDir string) error {
 	var errs []error
@@ -153,6 +222,7 @@ func (s *sink) merge(outDir string) error {
 		errs = append(errs, is.finish())
 	}
 	if err := errors.Join(errs...); err != nil {
+		s.abort()
 		return fmt.Errorf("backtest: writing results: %w", err)
 	}
 	if s.dir == "" {
@@ -160,10 +230,12 @@ func (s *sink) merge(outDir string) error {
 	}
 	for k := range partNames {
 		if err := s.mergeOne(outDir, k); err != nil {
+			s.abort()
 			return err
 		}
 	}
-	return os.RemoveAll(s.dir)
+	s.abort() // done with the parts: close and remove them
+	return nil
 }
 
 func (s *sink) mergeOne(outDir string, k int) error {
@@ -175,17 +247,13 @@ func (s *sink) mergeOne(outDir string, k int) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(partHeaders[k])
 	cw.Flush()
+	part := s.parts[k].f
 	for _, is := range s.insts {
-		p, err := os.Open(is.files[k].path)
-		if err != nil {
-			f.Close()
-			return fmt.Errorf("backtest: %w", err)
-		}
-		_, err = io.Copy(w, p)
-		p.Close()
-		if err != nil {
-			f.Close()
-			return fmt.Errorf("backtest: writing %s: %w", partNames[k], err)
+		for _, c := range is.bufs[k].chunks {
+			if _, err := io.Copy(w, io.NewSectionReader(part, c.off, c.n)); err != nil {
+				f.Close()
+				return fmt.Errorf("backtest: writing %s: %w", partNames[k], err)
+			}
 		}
 	}
 	if err := errors.Join(cw.Error(), w.Flush(), f.Close()); err != nil {
@@ -194,13 +262,12 @@ func (s *sink) mergeOne(outDir string, k int) error {
 	return nil
 }
 
-// abort closes and removes the part files after a failure.
+// abort closes and removes the part files (after a failure, or once merged).
 func (s *sink) abort() {
-	for _, is := range s.insts {
-		for _, pf := range is.files {
-			if pf != nil {
-				pf.f.Close()
-			}
+	for i, pf := range s.parts {
+		if pf != nil {
+			pf.f.Close()
+			s.parts[i] = nil
 		}
 	}
 	if s.dir != "" {
