@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"math"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -30,6 +32,7 @@ var serveStartPrices = map[feed.Pair]string{
 
 type serveFlags struct {
 	addr       string
+	remote     bool
 	data       string
 	replay     string
 	pairsFile  string
@@ -81,7 +84,8 @@ It runs until interrupted (SIGINT/SIGTERM), then closes every connection and exi
   papertrade serve --data ./recordings --speed 10 --loop
   papertrade serve --data ./recordings --replay events   # decoded: v1 recordings to v2 clients too
   papertrade serve --pairs-file assetpairs.json --synth --pairs BTC/USD --depth 500
-  papertrade serve --drop-every 30s --maintenance-every 5m --maintenance-for 20s`,
+  papertrade serve --drop-every 30s --maintenance-every 5m --maintenance-for 20s
+  papertrade serve --addr 0.0.0.0:8765 --allow-remote   # reachable from other machines`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if err := cobra.NoArgs(cmd, args); err != nil {
 				return &usageError{err}
@@ -91,7 +95,8 @@ It runs until interrupted (SIGINT/SIGTERM), then closes every connection and exi
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, a, &fl) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free one)")
+	f.StringVar(&fl.addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free one); loopback only unless --allow-remote")
+	f.BoolVar(&fl.remote, "allow-remote", false, "allow a non-loopback --addr such as 0.0.0.0:8765 (the server has no authentication)")
 	f.StringVar(&fl.data, "data", "", "replay this recording: a tape directory, manifest or segment, or JSON lines of frames")
 	f.StringVar(&fl.replay, "replay", "raw", "how --data is replayed: raw (recorded frames byte for byte, on their own API) or events (decoded, served on v1 and v2)")
 	f.StringVar(&fl.pairsFile, "pairs-file", "", "a saved REST AssetPairs response or v2 instrument message to merge over the built-in pair table")
@@ -100,7 +105,7 @@ It runs until interrupted (SIGINT/SIGTERM), then closes every connection and exi
 	f.StringSliceVar(&fl.pairs, "pairs", []string{"BTC/USD", "ETH/USD"}, "pairs of the generated market (v2 names)")
 	f.StringArrayVar(&fl.prices, "price", nil, "start price of a generated pair, PAIR=PRICE (repeatable; common pairs have one)")
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the generated market (same seed, same market)")
-	f.Float64Var(&fl.rate, "rate", 20, "generated market events (trades and book updates) per second")
+	f.Float64Var(&fl.rate, "rate", 20, "generated market events (trades and book updates) per second (at most 1e6, times --speed)")
 	f.Float64Var(&fl.speed, "speed", 1, "replay speed factor (2 = twice as fast); multiplies --rate for --synth")
 	f.BoolVar(&fl.loop, "loop", false, "restart the recording when it ends")
 	f.DurationVar(&fl.faults.DropEvery, "drop-every", 0, "drop every connection this often (e.g. 30s)")
@@ -117,8 +122,11 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 	if fl.data != "" && fl.synth {
 		return &usageError{errors.New("--data and --synth are exclusive")}
 	}
-	if fl.speed <= 0 || fl.rate < 0 {
-		return &usageError{errors.New("--speed must be positive and --rate not negative")}
+	if err := checkServeRate(fl.rate, fl.speed); err != nil {
+		return &usageError{err}
+	}
+	if err := checkServeAddr(fl.addr, fl.remote); err != nil {
+		return &usageError{err}
 	}
 	for _, d := range []time.Duration{fl.faults.DropEvery, fl.faults.StallAfter, fl.faults.MaintenanceEvery, fl.faults.MaintenanceFor, fl.faults.MalformedEvery} {
 		if d < 0 {
@@ -193,6 +201,37 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 	}
 	fmt.Fprintf(a.stdout, "stopped: %d connections, %d subscriptions, %d frames sent\n", st.Connections, st.Subscriptions, frames)
 	return nil
+}
+
+// checkServeRate refuses rates and speeds that are not finite numbers (NaN passed every
+// comparison) and generated markets faster than the server makes (krakentest.MaxRate).
+func checkServeRate(rate, speed float64) error {
+	if math.IsNaN(speed) || math.IsInf(speed, 0) || speed <= 0 {
+		return fmt.Errorf("--speed %g: want a positive number (1 = real time)", speed)
+	}
+	if math.IsNaN(rate) || math.IsInf(rate, 0) || rate < 0 {
+		return fmt.Errorf("--rate %g: want events per second, 0 to %g", rate, krakentest.MaxRate)
+	}
+	if rate*speed > krakentest.MaxRate {
+		return fmt.Errorf("--rate %g x --speed %g = %g events/s: the generated market makes at most %g", rate, speed, rate*speed, krakentest.MaxRate)
+	}
+	return nil
+}
+
+// checkServeAddr refuses a non-loopback listen address (an empty host or 0.0.0.0 is every
+// interface) unless allowed, as live's --http does: the server answers anyone who reaches it.
+func checkServeAddr(addr string, allow bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w (want HOST:PORT, e.g. 127.0.0.1:8765)", addr, err)
+	}
+	if allow || host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--addr %q is not a loopback address: the look-alike would serve every machine that reaches it; pass --allow-remote to do it anyway", addr)
 }
 
 // pairTable is the built-in table, or --pairs-file merged over it.

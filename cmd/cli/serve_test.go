@@ -189,6 +189,18 @@ func TestServeUsageErrors(t *testing.T) {
 		{"serve", "--pairs", "ARB/USD"},
 		{"serve", "--price", "BTC/USD=-1"},
 		{"serve", "--speed", "0"},
+		{"serve", "--rate", "Inf"},
+		{"serve", "--rate", "NaN"},
+		{"serve", "--rate", "-1"},
+		{"serve", "--rate", "1e9"},
+		{"serve", "--rate", "1e6", "--speed", "2"},
+		{"serve", "--speed", "NaN"},
+		{"serve", "--speed", "+Inf"},
+		{"serve", "--addr", "0.0.0.0:0"},
+		{"serve", "--addr", ":0"},
+		{"serve", "--addr", "[::]:0"},
+		{"serve", "--addr", "192.0.2.1:0"},
+		{"serve", "--addr", "nonsense"},
 		{"serve", "--drop-every", "-1s"},
 		{"serve", "extra"},
 		{"serve", "--replay", "cooked"},
@@ -288,5 +300,21 @@ func TestServeCCXT(t *testing.T) {
 	}
 	if code, _ := srv.stop(); code != ExitOK {
 		t.Errorf("serve exit %d: %s", code, srv.stderr.String())
+	}
+}
+
+// Issue 15 item 16: every interface only with --allow-remote (usage errors above without it),
+// and the fastest generated market still stops when interrupted.
+func TestServeAllowRemoteAndMaxRate(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	p := startCLI(t, "serve", "--addr", "0.0.0.0:0", "--allow-remote", "--rate", "1e6")
+	if l := p.next(); !strings.HasPrefix(l, "serving Kraken v1 at ws://") {
+		t.Fatalf("first line %q", l)
+	}
+	if l := p.next(); !strings.Contains(l, "at 1e+06 events/s") {
+		t.Fatalf("data line %q", l)
+	}
+	if code, rest := p.stop(); code != ExitOK {
+		t.Fatalf("exit %d: %v %s", code, rest, p.stderr.String())
 	}
 }

@@ -12,23 +12,33 @@ import (
 // marketTick is how often the market loop generates what its rate makes due.
 const marketTick = 10 * time.Millisecond
 
+// maxTickEvents bounds one tick's batch: the time the batch takes to make and to publish
+// (with the server's lock held) stays short whatever the rate.
+const maxTickEvents = 10_000
+
+// MaxRate is the fastest generated market in events per second (rate times speed): at most
+// maxTickEvents per tick. A faster rate is served at MaxRate.
+const MaxRate = float64(maxTickEvents) * float64(time.Second/marketTick)
+
 // Step generates at least n events from the market (WithMarket) and publishes them now,
 // whatever the rate and the system status. It returns how many events it published; 0 when
-// the server has no market. Tests use it with a rate of 0 for exact control.
+// the server has no market or is closed. Tests use it with a rate of 0 for exact control.
 func (s *Server) Step(n int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stepLocked(n)
+	return s.step(context.Background(), n)
 }
 
-func (s *Server) stepLocked(n int) int {
+// step generates up to n events (stopping early when ctx ends) with only the generator lock
+// held, then publishes them under the server's lock.
+func (s *Server) step(ctx context.Context, n int) int {
 	if s.cfg.market == nil {
 		return 0
 	}
+	s.gen.Lock()
+	defer s.gen.Unlock()
 	// Everything due now is published as one batch, so trades that happen together (a sweep,
 	// several takers within one tick) go out in one message, as Kraken batches close trades.
 	s.genBuf = s.genBuf[:0]
-	for len(s.genBuf) < n {
+	for len(s.genBuf) < n && ctx.Err() == nil {
 		before := len(s.genBuf)
 		s.genBuf = s.cfg.market.Next(s.genBuf)
 		if len(s.genBuf) == before {
@@ -36,7 +46,13 @@ func (s *Server) stepLocked(n int) int {
 		}
 	}
 	done := len(s.genBuf)
-	s.publishLocked(s.genBuf, true, false)
+	s.mu.Lock()
+	if s.closed || ctx.Err() != nil {
+		done = 0
+	} else {
+		s.publishLocked(s.genBuf, true, false)
+	}
+	s.mu.Unlock()
 	clear(s.genBuf)
 	return done
 }
@@ -85,10 +101,10 @@ func (s *Server) runMarket(ctx context.Context) {
 			if due > rate { // more than a second behind (a slow machine): don't burst
 				start, emitted, due = now, 0, rate*marketTick.Seconds()
 			}
-			if due >= 1 {
-				emitted += float64(s.stepLocked(int(due)))
-			}
 			s.mu.Unlock()
+			if due >= 1 {
+				emitted += float64(s.step(ctx, int(min(due, maxTickEvents))))
+			}
 		}
 	}
 }

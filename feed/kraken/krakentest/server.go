@@ -61,7 +61,8 @@ type sub struct {
 
 // Market is a generated market the server streams: each call appends the next events
 // (KindTrade and KindBook, for pairs in the server's table) to dst. feed/synth's *Market
-// satisfies it. Next is only called with the server's lock held, never concurrently.
+// satisfies it. Next is never called concurrently (the server's generator lock is held), and
+// never with the server's main lock held, so a slow market does not stop Close.
 type Market interface {
 	Next(dst []feed.Event) []feed.Event
 }
@@ -82,6 +83,13 @@ type Server struct {
 	handlers  sync.WaitGroup     // WebSocket handlers (each owns its writer goroutine)
 	closeOnce sync.Once
 
+	// gen is held while the market generates a batch and until the batch is published, so
+	// batches go out in the order they were made; it is taken before mu, never while holding
+	// mu, so Close (which needs mu) never waits for a generator (issue 15 item 16: serve
+	// --rate 1e9 ignored SIGTERM while one batch took mu for as long as it grew).
+	gen    sync.Mutex
+	genBuf []feed.Event // gen held
+
 	mu            sync.Mutex // guards everything below
 	closed        bool
 	conns         []*conn
@@ -95,7 +103,6 @@ type Server struct {
 	usedChannelID map[int64]bool
 	faults        faultState
 	changed       chan struct{} // closed and replaced whenever subscriptions change
-	genBuf        []feed.Event
 	replayDone    bool
 	rawSt         *rawState // raw replay (WithRawRecording) only
 	rateGen       uint64    // bumped by SetRate so the market loop restarts its pacing
