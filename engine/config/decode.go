@@ -400,13 +400,19 @@ func (d *decoder) decode(data []byte) *Config {
 		{"seed", d.uint64(&c.Seed)},
 		{"equity_interval", func(path string, n *yaml.Node) {
 			d.duration(&c.EquityInterval, nil)(path, n)
-			if c.EquityInterval <= 0 {
-				d.errAt(n, path, "must be positive")
+			if !d.durationWithin(n, path, c.EquityInterval, MinEquityInterval, MaxEquityInterval, "1s", "30d",
+				"an equity sample per second is the finest a report can use; for a long run use e.g. 1h or 1d") {
 				c.EquityInterval = DefaultEquityInterval
 			}
 		}},
-		{"latency", d.duration(&c.Sim.Latency, nil)},
-		{"jitter", d.duration(&c.Sim.Jitter, nil)},
+		{"latency", func(path string, n *yaml.Node) {
+			d.duration(&c.Sim.Latency, nil)(path, n)
+			d.durationWithin(n, path, c.Sim.Latency, 0, MaxLatency, "0", "1m", "Kraken's order latency is tens to hundreds of milliseconds")
+		}},
+		{"jitter", func(path string, n *yaml.Node) {
+			d.duration(&c.Sim.Jitter, nil)(path, n)
+			d.durationWithin(n, path, c.Sim.Jitter, 0, MaxLatency, "0", "1m", "Kraken's order latency is tens to hundreds of milliseconds")
+		}},
 		{"fill_model", func(path string, n *yaml.Node) {
 			if s, ok := d.scalar(n, path); ok {
 				m, err := sim.ParseFillModel(s)
@@ -418,11 +424,20 @@ func (d *decoder) decode(data []byte) *Config {
 			}
 		}},
 		{"fill_models", func(path string, n *yaml.Node) { modelsNode = n; d.strings(&models)(path, n) }},
-		{"slippage_bps", d.nonNegDecimal(&c.Sim.SlippageBps, nil)},
+		{"slippage_bps", func(path string, n *yaml.Node) {
+			d.nonNegDecimal(&c.Sim.SlippageBps, nil)(path, n)
+			if c.Sim.SlippageBps.GreaterThan(maxSlippageBps) {
+				d.errAt(n, path, "%s is above 10000 (100%% of the price); basis points: 2.5 means 0.025%%", n.Value)
+				c.Sim.SlippageBps = decimal.Decimal{}
+			}
+		}},
 		{"fees", func(path string, n *yaml.Node) {
 			feesNode = n
 			d.mapping(n, path, []field{
-				{"volume_30d", d.nonNegDecimal(&c.Sim.FeeVolume, &feeVolSet)},
+				{"volume_30d", func(path string, n *yaml.Node) {
+					d.nonNegDecimal(&c.Sim.FeeVolume, &feeVolSet)(path, n)
+					d.amountWithin(n, path, c.Sim.FeeVolume)
+				}},
 				{"rolling_volume", d.boolean(&c.Sim.RollingFeeVolume)},
 				{"maker", d.nonNegDecimal(&c.Sim.MakerFee, &makerSet)},
 				{"taker", d.nonNegDecimal(&c.Sim.TakerFee, &takerSet)},
@@ -490,6 +505,82 @@ func (d *decoder) decode(data []byte) *Config {
 }
 
 var krakenDepths = []int{10, 25, 100, 500, 1000}
+
+// Bounds on values no run could mean (issue 15 item 18: 44-digit balances, 1e30 sizes, a
+// 100000 h latency and a 1 ns equity interval were accepted, to fail or crawl later).
+const (
+	MinEquityInterval = time.Second
+	MaxEquityInterval = 30 * 24 * time.Hour
+	MaxLatency        = time.Minute // latency and jitter each
+	// MaxDecimals is the most decimal places of an amount (Kraken's assets have at most 10).
+	MaxDecimals = 18
+)
+
+// MaxAmount bounds balances, the fee tier's 30-day volume and decimal or float parameters:
+// 10^15 of anything is beyond every Kraken balance, price and order size.
+var MaxAmount = decimal.New(1, 15)
+
+var maxSlippageBps = decimal.NewFromInt(10000)
+
+// durationWithin reports whether v lies in [lo, hi], and reports the error when it does not.
+func (d *decoder) durationWithin(n *yaml.Node, path string, v, lo, hi time.Duration, loText, hiText, hint string) bool {
+	switch {
+	case v < lo:
+		d.errAt(n, path, "%s is below %s: %s", strings.TrimSpace(resolve(n).Value), loText, hint)
+	case v > hi:
+		d.errAt(n, path, "%s is above %s: %s", strings.TrimSpace(resolve(n).Value), hiText, hint)
+	default:
+		return true
+	}
+	return false
+}
+
+// amountWithin reports whether an amount is at most MaxAmount with at most MaxDecimals
+// places, and reports the error when it is not.
+func (d *decoder) amountWithin(n *yaml.Node, path string, v decimal.Decimal) bool {
+	switch {
+	case v.Abs().GreaterThan(MaxAmount):
+		d.errAt(n, path, "%s is above %s: no Kraken account holds or trades that much", strings.TrimSpace(resolve(n).Value), MaxAmount)
+	case v.Exponent() < -MaxDecimals && !v.Equal(v.Truncate(MaxDecimals)):
+		d.errAt(n, path, "%s has more than %d decimal places", strings.TrimSpace(resolve(n).Value), MaxDecimals)
+	default:
+		return true
+	}
+	return false
+}
+
+// paramWithin bounds decimal and float parameters (sizes, prices, fractions) by ±MaxAmount
+// and refuses NaN and infinities; a strategy's own min/max tags and Validate draw finer lines.
+func (d *decoder) paramWithin(n *yaml.Node, path, typ, v string) bool {
+	var x decimal.Decimal
+	switch typ {
+	case "decimal":
+		var err error
+		if x, err = decimal.NewFromString(strings.TrimSpace(v)); err != nil {
+			return true // Check accepted it: its own syntax, not ours to judge
+		}
+	case "float64":
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return true
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			d.errAt(n, path, "%s is not a finite number", v)
+			return false
+		}
+		if math.Abs(f) <= 1e15 {
+			return true
+		}
+		x = decimal.NewFromFloat(f)
+	default:
+		return true
+	}
+	if x.Abs().GreaterThan(MaxAmount) {
+		d.errAt(n, path, "%s is beyond ±%s: no Kraken price or order size is that large", v, MaxAmount)
+		return false
+	}
+	return true
+}
 
 // yamlError turns a yaml syntax error ("yaml: line 3: ...") into an Error with its line.
 func yamlError(file string, err error) *Error {
@@ -636,6 +727,12 @@ func (d *decoder) strategies(c *Config, n *yaml.Node, root *yaml.Node) {
 	for i, e := range n.Content {
 		e = resolve(e)
 		path := fmt.Sprintf("strategies[%d]", i)
+		if isNull(e) {
+			// A lone "-" (fuzzing found it): the mapping decoder takes null as empty, and an
+			// empty instance used to pass with no error and no instance.
+			d.errAt(e, path, "empty entry (a lone '-'?): an instance needs name, type, pairs and balances")
+			continue
+		}
 		s, ok := d.strategy(e, path)
 		if !ok {
 			continue
@@ -678,7 +775,11 @@ func (d *decoder) strategy(n *yaml.Node, path string) (Strategy, bool) {
 	switch {
 	case nameNode == nil:
 		d.errAt(n, path+".name", "missing: every instance needs a unique name")
-	case s.Name != "" && !validInstanceName(s.Name):
+	case s.Name == "" && isNull(resolve(nameNode)):
+		// d.str has reported the missing value.
+	case s.Name == "":
+		d.errAt(nameNode, path+".name", "empty: every instance needs a unique name (letters, digits, '.', '_' and '-')")
+	case !validInstanceName(s.Name):
 		d.errAt(nameNode, path+".name", "bad name %q: use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)", s.Name)
 	}
 	if s.Name != "" {
@@ -726,6 +827,10 @@ func (d *decoder) strategy(n *yaml.Node, path string) (Strategy, bool) {
 				msg = pe.Err.Error()
 			}
 			d.errAt(paramVals[i], p, "%s", msg)
+			continue
+		}
+		if !d.paramWithin(paramVals[i], p, info.Params[j].Type, v) {
+			paramsOK = false
 		}
 	}
 	if typeOK && paramsOK {
@@ -799,6 +904,9 @@ func (d *decoder) strategy(n *yaml.Node, path string) (Strategy, bool) {
 			}
 			if amt.Sign() < 0 {
 				d.errAt(vals[i], p, "balance %s is negative", amt)
+				continue
+			}
+			if !d.amountWithin(vals[i], p, amt) {
 				continue
 			}
 			asset := k.Value

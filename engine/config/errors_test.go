@@ -27,7 +27,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad seed", "seed: -1\n" + base, []string{"1:7: seed: want a whole number"}},
 		{"bad latency", "latency: fast\n" + base, []string{"1:10: latency: bad duration \"fast\""}},
 		{"negative jitter", "jitter: -5ms\n" + base, []string{"1:9: jitter: duration -5ms is negative"}},
-		{"zero equity interval", "equity_interval: 0s\n" + base, []string{"1:18: equity_interval: must be positive"}},
+		{"zero equity interval", "equity_interval: 0s\n" + base, []string{"1:18: equity_interval: 0s is below 1s"}},
 		{"bad fill model", "fill_model: lucky\n" + base, []string{"1:13: fill_model: unknown fill model \"lucky\""}},
 		{"fill models twice", "fill_models: [default, default]\n" + base, []string{"1:24: fill_models[1]: fill model default listed twice"}},
 		{"negative slippage", "slippage_bps: -1\n" + base, []string{"1:15: slippage_bps: -1 is negative"}},
