@@ -196,30 +196,35 @@ func runSweep(ctx context.Context, a *app, o sweepOptions) error {
 	if !o.quiet {
 		printSweep(a, res, o.top)
 	}
-	fmt.Fprintf(a.stdout, "\n%d trials (shard %d/%d): %d ran, %d cached, %d invalid, %d failed, in %.1fs; results in %s (sweep.csv, sweep.db%s)\n",
-		len(res.Results), shard, shards, res.Ran, res.Cached, res.Invalid, res.Failed, time.Since(began).Seconds(), out,
+	shardText := ""
+	if shards > 1 {
+		shardText = fmt.Sprintf(" (shard %d/%d)", shard, shards)
+	}
+	fmt.Fprintf(a.stdout, "\n%d trials%s: %d ran, %d cached, %d invalid, %d failed in %.1fs\nresults in %s (sweep.csv, sweep.db%s)\n",
+		len(res.Results), shardText, res.Ran, res.Cached, res.Invalid, res.Failed, time.Since(began).Seconds(), out,
 		map[bool]string{true: ", walkforward.csv"}[len(res.Windows) > 0])
 	return nil
 }
 
 func printSweep(a *app, res *backtest.SweepResult, top int) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	label := metricLabel(res)
 	if len(res.Windows) == 0 {
-		fmt.Fprintf(tw, "rank\t%s\t%s\treturn\tsharpe\tmax dd\ttrades\tstatus\n", strings.Join(res.Params, "\t"), res.Metric)
+		fmt.Fprintf(tw, "rank\t%s\t%s\treturn\tmax dd\ttrips\tstatus\n", strings.Join(res.Params, "\t"), label)
 		for i, r := range res.Results {
 			if i >= top {
 				break
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, strings.Join(r.Values, "\t"), report.Num(r.Metric).String(),
-				pctOf(r.Summary, "return"), pctOf(r.Summary, "sharpe"), pctOf(r.Summary, "max_drawdown"), tradesOf(r.Summary), r.Status)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, strings.Join(r.Values, "\t"), metricText(r.Metric),
+				pctOf(r.Summary, "return"), pctOf(r.Summary, "max_drawdown"), tradesOf(r.Summary), r.Status)
 		}
 	} else {
-		fmt.Fprintf(tw, "window\ttrain\ttest\t%s\ttrain %s\ttest return\ttest sharpe\n", strings.Join(res.Params, "\t"), res.Metric)
+		fmt.Fprintf(tw, "window\ttrain\ttest\t%s\ttrain %s\ttest return\ttest sharpe\n", strings.Join(res.Params, "\t"), label)
 		for _, w := range res.Windows {
 			vals, metric, ret, sh := strings.Repeat("-\t", len(res.Params)), "-", "-", "-"
 			if w.Best != nil {
 				vals = strings.Join(w.Best.Values, "\t") + "\t"
-				metric = report.Num(w.Best.Metric).String()
+				metric = metricText(w.Best.Metric)
 			}
 			if w.Test != nil {
 				ret, sh = pctOf(w.Test.Summary, "return"), pctOf(w.Test.Summary, "sharpe")
@@ -229,6 +234,38 @@ func printSweep(a *app, res *backtest.SweepResult, top int) {
 		}
 	}
 	tw.Flush()
+}
+
+// metricLabel names the ranking column: on windows too short for annualised metrics the
+// ranking used their un-annualised counterparts, and the header says which.
+func metricLabel(res *backtest.SweepResult) string {
+	short := false
+	for _, r := range res.Results {
+		if r.Summary != nil && r.Summary.AnnualNote != "" {
+			short = true
+			break
+		}
+	}
+	if !short {
+		return res.Metric
+	}
+	switch res.Metric {
+	case "cagr":
+		return "return (cagr n/a)"
+	case "sharpe", "sortino":
+		return res.Metric + "/period"
+	case "calmar":
+		return "return/max dd"
+	}
+	return res.Metric
+}
+
+// metricText formats a ranking value in at most 4 significant digits ("-" when undefined).
+func metricText(v float64) string {
+	if n := report.Num(v); !n.Valid() {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
 func pctOf(s *report.Strategy, what string) string {

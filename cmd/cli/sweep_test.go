@@ -47,7 +47,7 @@ func TestSweepCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, stdout, errs)
 	}
-	for _, want := range []string{"rank", "fast", "slow", "4 trials (shard 0/1): 4 ran, 0 cached", "sweep.csv, sweep.db"} {
+	for _, want := range []string{"rank", "fast", "slow", "4 trials: 4 ran, 0 cached", "sweep.csv, sweep.db"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
