@@ -71,9 +71,26 @@ func (b *BuyHold) OnStart(c strategy.Context) error {
 	return nil
 }
 
+// snapshot takes the budgets from the account as it starts. A resumed account (a restarted
+// live session) starts where the last session left it, and the strategy keeps no state of
+// its own, so the account says what was done: a pair with a position was bought (issue 15
+// item 19: a restart bought again, every time), and a restored working buy is followed like
+// one just submitted. Only the pairs still to buy share the free quote balance. Positions
+// come from fills only, so a fresh account's deposits of a base asset count as nothing bought.
 func (b *BuyHold) snapshot(c strategy.Context) {
 	b.started = true
 	for _, p := range c.Pairs() {
+		st := b.state(p)
+		if c.Position(p).Qty.Sign() > 0 {
+			st.done = true
+			continue
+		}
+		for _, o := range c.OpenOrders(p) {
+			if o.Side == feed.Buy && st.order == "" {
+				st.order = o.ID
+				st.attempts++
+			}
+		}
 		q := p.Quote()
 		if b.perQuote[q] == 0 {
 			b.start[q] = c.Balance(q).Free()
@@ -82,16 +99,21 @@ func (b *BuyHold) snapshot(c strategy.Context) {
 	}
 }
 
+func (b *BuyHold) state(p feed.Pair) *pairState {
+	st := b.pairs[p]
+	if st == nil {
+		st = &pairState{}
+		b.pairs[p] = st
+	}
+	return st
+}
+
 // OnTrade implements strategy.Strategy.
 func (b *BuyHold) OnTrade(c strategy.Context, t feed.Trade) error {
 	if !b.started {
 		b.snapshot(c) // an engine always calls OnStart first; direct callers may not
 	}
-	st := b.pairs[t.Pair]
-	if st == nil {
-		st = &pairState{}
-		b.pairs[t.Pair] = st
-	}
+	st := b.state(t.Pair)
 	if st.done || st.order != "" || b.perQuote[t.Pair.Quote()] == 0 {
 		return nil
 	}

@@ -144,3 +144,73 @@ func TestConformance(t *testing.T) {
 	strategytest.Run(t, buyhold.New, nil, nil)
 	strategytest.Run(t, buyhold.New, strategy.Params{"fraction": "1"}, strategytest.RandomWalk(19, 500))
 }
+
+// restarter hands the fake account to one BuyHold, then to a new one, as a restart does: the
+// new one starts (OnStart) on the account the old one left, at its first event.
+type restarter struct {
+	cur     *buyhold.BuyHold
+	started bool
+}
+
+func (r *restarter) restart() { r.cur, r.started = buyhold.NewWith(buyhold.Params{Fraction: d("0.95")}, nil), false }
+
+func (r *restarter) begin(c strategy.Context) error {
+	if r.started {
+		return nil
+	}
+	r.started = true
+	return r.cur.OnStart(c)
+}
+
+func (r *restarter) OnStart(c strategy.Context) error { return r.begin(c) }
+
+func (r *restarter) OnTrade(c strategy.Context, t feed.Trade) error {
+	if err := r.begin(c); err != nil {
+		return err
+	}
+	return r.cur.OnTrade(c, t)
+}
+
+func (r *restarter) OnOrder(c strategy.Context, u strategy.OrderUpdate) error {
+	if err := r.begin(c); err != nil {
+		return err
+	}
+	return r.cur.OnOrder(c, u)
+}
+
+// Issue 15 item 19: a restarted strategy (a new BuyHold on the account the last session left)
+// follows a restored working buy instead of submitting another, and buys nothing for a pair
+// it holds. (engine/journal's TestBuyHoldRestartsHold runs the real restart.)
+func TestResumedAccount(t *testing.T) {
+	r := &restarter{}
+	r.restart()
+	c := strategytest.NewContext(t, r, strategytest.WithBalance("USD", "10000"), strategytest.WithMatching())
+	if err := c.Trade(trade("BTC/USD", 0, "30000")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.Submitted()); n != 1 {
+		t.Fatalf("%d orders submitted, want 1", n)
+	}
+	// The buy is still working (no trade has filled it yet): a restart now follows it, and
+	// the trade that fills it submits nothing.
+	r.restart()
+	if err := c.Trade(trade("BTC/USD", 1, "30100")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.Submitted()); n != 1 {
+		t.Fatalf("a restart during the working buy submitted another: %d orders", n)
+	}
+	if c.Position("BTC/USD").Qty.Sign() <= 0 {
+		t.Fatal("the buy did not fill")
+	}
+	// Held: a restart after the buy holds.
+	r.restart()
+	for i := range 5 {
+		if err := c.Trade(trade("BTC/USD", 2+i, "29000")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(c.Submitted()); n != 1 {
+		t.Fatalf("a restart after the buy bought again: %d orders", n)
+	}
+}
