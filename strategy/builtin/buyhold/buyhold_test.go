@@ -152,7 +152,9 @@ type restarter struct {
 	started bool
 }
 
-func (r *restarter) restart() { r.cur, r.started = buyhold.NewWith(buyhold.Params{Fraction: d("0.95")}, nil), false }
+func (r *restarter) restart() {
+	r.cur, r.started = buyhold.NewWith(buyhold.Params{Fraction: d("0.95")}, nil), false
+}
 
 func (r *restarter) begin(c strategy.Context) error {
 	if r.started {
