@@ -175,7 +175,7 @@ func runBacktest(ctx context.Context, a *app, o backtestOptions) error {
 		}
 	}
 	r := res.Summary.Run
-	fmt.Fprintf(a.stdout, "\n%d events (%d trades) in %.2fs; results in %s (summary.json, report.html, fills.csv, orders.csv, equity.csv, manifest.json)\n",
+	fmt.Fprintf(a.stdout, "\n%d events (%d trades) in %.2fs\nresults in %s: report.html, summary.json, fills.csv, orders.csv, equity.csv, manifest.json\n",
 		r.Events, r.Trades, r.WallSeconds, o.out)
 	if r.Events == 0 {
 		return &ExitCodeError{Code: ExitIncomplete, Err: fmt.Errorf("no market data in the window%s: check --from/--to (or data.from/to) against the tape's time range (papertrade tape info %s)",
