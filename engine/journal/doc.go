@@ -41,6 +41,12 @@
 // crashed; the time between its last event and the new session's first is recorded as an
 // "offline" gap, and restored orders only trade on events after the restart.
 //
+// Before a journal is resumed (Open) or replayed (OpenReader) it is checked: its schema
+// version, every table of that version, SQLite's integrity check, and each session's record
+// count against the rows its tables hold. A damaged journal (a dropped table, deleted rows, a
+// file truncated to nothing, a newer schema) is refused with ErrDamaged and nothing is
+// written: rebuilding an account from part of its history would be a silent partial reset.
+//
 // A crash loses at most the records still queued or lingering (not yet committed): commits
 // are in record order, so what survives of each instance is a prefix of its records, and the restored state
 // is exactly the state after that prefix. WAL with synchronous=NORMAL makes every commit

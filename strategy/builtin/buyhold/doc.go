@@ -8,4 +8,8 @@
 // of the balance Fraction leaves aside absorbs slippage. A rejected buy is retried on the
 // next trade, up to three attempts per pair; an order the exchange cancels before anything
 // fills counts as an attempt too.
+//
+// A resumed account (a restarted live session) is read, not reset: a pair the account holds
+// a position in is bought already, a restored working buy is followed, and the pairs still
+// to buy share the free quote balance the account restarts with.
 package buyhold
