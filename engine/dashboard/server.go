@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +55,8 @@ type Options struct {
 	// AllowRemote permits a non-loopback listen address.
 	AllowRemote bool
 	// Hosts are host names, besides IP addresses and localhost, that requests may name in
-	// their Host header (a remote dashboard reached by the machine's name). See allowedHost.
+	// their Host header (a remote dashboard reached by a DNS name). See allowedHost. With
+	// AllowRemote the machine's own host name is allowed too.
 	Hosts []string
 }
 
@@ -74,7 +77,14 @@ func Listen(addr string, hub *Hub, opts Options) (*Server, error) {
 	if opts.Push <= 0 {
 		opts.Push = DefaultPush
 	}
-	s := &Server{hub: hub, log: opts.Log.Named("dashboard"), push: opts.Push, ln: ln, closing: make(chan struct{}), hosts: opts.Hosts}
+	hosts := slices.Clone(opts.Hosts)
+	if opts.AllowRemote {
+		// Reached from other machines by this one's name: a rebinding page cannot choose it.
+		if h, err := os.Hostname(); err == nil && h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	s := &Server{hub: hub, log: opts.Log.Named("dashboard"), push: opts.Push, ln: ln, closing: make(chan struct{}), hosts: hosts}
 	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
