@@ -198,8 +198,11 @@ func AccountCurrency(in *engine.Instance) string {
 func StatusText(st session.LiveStats, ins []dashboard.InstanceStatus, trades uint64) string {
 	var b strings.Builder
 	conn := "disconnected"
-	if st.Connected {
+	switch {
+	case st.Connected:
 		conn = "connected"
+	case st.Client.DialProblem != "":
+		conn = "disconnected: " + st.Client.DialProblem // why, not just that
 	}
 	age := "-"
 	if !st.LastFrame.IsZero() {

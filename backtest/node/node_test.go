@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/papertrade/papertrade/backtest/node"
 	"github.com/papertrade/papertrade/engine/config"
+	"github.com/papertrade/papertrade/engine/dashboard"
+	"github.com/papertrade/papertrade/engine/session"
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/kraken/krakentest"
@@ -146,4 +149,18 @@ func TestNodeRefuses(t *testing.T) {
 func isConfigError(err error, setting string) bool {
 	var ce *node.ConfigError
 	return errors.As(err, &ce) && ce.Setting == setting
+}
+
+func TestStatusTextSaysWhyDisconnected(t *testing.T) {
+	var st session.LiveStats
+	st.Client.DialProblem = "cannot reach Kraken (DNS lookup failed for ws.kraken.com: no such host)"
+	got := node.StatusText(st, []dashboard.InstanceStatus{{Name: "grid-btc", Status: "running"}}, 0)
+	want := "feed disconnected: cannot reach Kraken (DNS lookup failed for ws.kraken.com: no such host) (0 conns, last msg - ago, 0 trades, 0 gaps) | grid-btc - 0 fills"
+	if got != want {
+		t.Errorf("status\n got %q\nwant %q", got, want)
+	}
+	st.Connected, st.Client.DialProblem = true, ""
+	if got := node.StatusText(st, nil, 3); !strings.HasPrefix(got, "feed connected (") {
+		t.Errorf("connected status %q", got)
+	}
 }

@@ -162,8 +162,12 @@ func (o *recordOptions) config(a *app) (tape.RecordConfig, error) {
 }
 
 func printRecordStatus(a *app, what string, st tape.RecordStats) {
-	fmt.Fprintf(a.stdout, "%s %s: %d frames of %d received, %s written, %d reconnects, %d trade gaps (%d trades missing), %d book gaps, %d checksum mismatches\n",
-		time.Now().UTC().Format("15:04:05"), what, st.Frames, st.Received, tpMB(st.Bytes), st.Reconnects, st.TradeGaps, st.GapTrades, st.BookGaps, st.ChecksumMismatches)
+	problem := ""
+	if st.DialProblem != "" {
+		problem = "; " + st.DialProblem
+	}
+	fmt.Fprintf(a.stdout, "%s %s: %d frames of %d received, %s written, %d reconnects, %d trade gaps (%d trades missing), %d book gaps, %d checksum mismatches%s\n",
+		time.Now().UTC().Format("15:04:05"), what, st.Frames, st.Received, tpMB(st.Bytes), st.Reconnects, st.TradeGaps, st.GapTrades, st.BookGaps, st.ChecksumMismatches, problem)
 }
 
 func joinPairs(p []feed.Pair, sep string) string {

@@ -185,6 +185,9 @@ type ClientStats struct {
 	ChecksumMismatches uint64 // book checksums that did not verify
 	Resubscribes       uint64 // book resubscriptions after a mismatch
 	StaleDropped       uint64 // book updates not delivered because the book was stale
+	// DialProblem says why the last connection attempt failed (see DialProblem), while the
+	// client has not connected since; "" otherwise.
+	DialProblem string
 }
 
 type clientCounters struct {
@@ -223,6 +226,7 @@ type Client struct {
 	ctr clientCounters
 
 	mu      sync.Mutex
+	problem string // why the last connection attempt failed; "" once connected
 	running bool
 	closed  bool
 	stop    chan struct{} // closed by Close
@@ -241,15 +245,25 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 
 var _ feed.Source = (*Client)(nil)
 
+func (c *Client) setProblem(p string) {
+	c.mu.Lock()
+	c.problem = p
+	c.mu.Unlock()
+}
+
 // Stats returns the client's counters.
 func (c *Client) Stats() ClientStats {
 	r := &c.ctr
+	c.mu.Lock()
+	problem := c.problem
+	c.mu.Unlock()
 	return ClientStats{
 		Frames: r.frames.Load(), Events: r.events.Load(), Connects: r.connects.Load(),
 		Reconnects: r.reconnects.Load(), DialFailures: r.dialFailures.Load(), BudgetWaits: r.budgetWaits.Load(),
 		WatchdogTrips: r.watchdog.Load(), Malformed: r.malformed.Load(), Rejected: r.rejected.Load(),
 		TradeGaps: r.tradeGaps.Load(), MissingTrades: r.missing.Load(), Duplicates: r.duplicates.Load(),
 		ChecksumMismatches: r.mismatches.Load(), Resubscribes: r.resubscribes.Load(), StaleDropped: r.staleDropped.Load(),
+		DialProblem: problem,
 	}
 }
 
@@ -352,7 +366,10 @@ func (c *Client) connectLoop(ctx context.Context, q *eventQueue) error {
 				return err
 			}
 		}
-		ws, _, err := c.cfg.Dialer.DialContext(ctx, c.cfg.URL, nil)
+		ws, resp, err := c.cfg.Dialer.DialContext(ctx, c.cfg.URL, nil)
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -360,7 +377,15 @@ func (c *Client) connectLoop(ctx context.Context, q *eventQueue) error {
 			c.ctr.dialFailures.Add(1)
 			failures++
 			d := backoff(failures, &c.cfg, rng, st.norm.System())
-			c.log.Warn("connect failed", zap.String("url", c.cfg.URL), zap.Int("attempt", failures), zap.Duration("retry_in", d), zap.Error(err))
+			problem := DialProblem(c.cfg.URL, resp, err)
+			c.setProblem(problem)
+			// The reason first, in words: the raw error stays in its field for whoever digs.
+			retry := "; retrying now"
+			if d > 0 {
+				retry = "; retrying in " + d.Round(time.Millisecond).String()
+			}
+			c.log.Warn(problem+retry, zap.String("url", c.cfg.URL), zap.Int("attempt", failures),
+				zap.Duration("retry_in", d), zap.Error(err))
 			if err := sleepCtx(ctx, d); err != nil {
 				return err
 			}
@@ -368,6 +393,7 @@ func (c *Client) connectLoop(ctx context.Context, q *eventQueue) error {
 		}
 		connNo++
 		c.ctr.connects.Add(1)
+		c.setProblem("")
 		healthy, err := c.session(ctx, ws, connNo, st, q)
 		if errors.Is(err, ErrOverflow) || ctx.Err() != nil {
 			if ctx.Err() != nil {

@@ -41,6 +41,8 @@ type RecordStats struct {
 	GapTrades          int64 // trades those gaps miss
 	BookGaps           int64 // books dropped (checksum mismatch, stale)
 	ChecksumMismatches int64
+	// DialProblem says why the client cannot connect (kraken.DialProblem), until it does.
+	DialProblem string
 }
 
 // Recorder records Kraken's live frames: a kraken.Client whose every frame is written, byte
@@ -201,5 +203,6 @@ func (r *Recorder) Stats() RecordStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return RecordStats{Frames: r.frames, Received: int64(st.Frames), Bytes: r.w.Stats().Bytes, Reconnects: int64(st.Reconnects),
-		TradeGaps: r.gaps.trade, GapTrades: r.gaps.trades, BookGaps: r.gaps.book, ChecksumMismatches: int64(st.ChecksumMismatches)}
+		TradeGaps: r.gaps.trade, GapTrades: r.gaps.trades, BookGaps: r.gaps.book, ChecksumMismatches: int64(st.ChecksumMismatches),
+		DialProblem: st.DialProblem}
 }
