@@ -19,11 +19,16 @@ const (
 	KindSpread          // Event.Spread (v1 only)
 	KindStatus          // Event.Status: system status and maintenance notices
 	KindInstrument      // Event.Instrument: pair metadata (v2 instrument channel)
-	KindAck             // Event.Ack: subscribe/unsubscribe acknowledgement (success or error)
-	KindPong            // Event.Ack: answer to an application ping
-	KindHeartbeat       // no payload
-	KindError           // Event.Ack: an error event not tied to a subscription
-	KindGap             // Event.Gap: data the feed knows it missed
+	// The control kinds are public on purpose: kraken.Client delivers the exchange's answers to
+	// its subscriptions (a refused subscription is its user's business, and `watch` shows it),
+	// and kraken's decoders, which anyone may run over frames, produce all four. The
+	// Normalizer drops heartbeats and the pongs to its own pings, so a Source's consumer (the
+	// engine, a strategy) sees only acks and errors, and may ignore them.
+	KindAck       // Event.Ack: subscribe/unsubscribe acknowledgement (success or error)
+	KindPong      // Event.Ack: answer to an application ping
+	KindHeartbeat // no payload
+	KindError     // Event.Ack: an error event not tied to a subscription
+	KindGap       // Event.Gap: data the feed knows it missed
 )
 
 var kindNames = [...]string{"unknown", "trade", "book", "ticker", "candle", "spread", "status", "instrument", "ack", "pong", "heartbeat", "error", "gap"}
@@ -61,10 +66,12 @@ func (a API) String() string {
 //
 // Events are immutable once sent: receivers may share them between goroutines read-only.
 type Event struct {
-	Seq  uint64    // position in the engine's ordered stream; 0 until the sequencer stamps it
-	Kind Kind      //
-	API  API       // which API version produced it
-	Conn uint32    // connection number within the source (reconnects increment it)
+	Seq  uint64 // position in the engine's ordered stream; 0 until the sequencer stamps it
+	Kind Kind   //
+	API  API    // which API version produced it
+	// Conn is the connection number within the source (reconnects increment it). It is public
+	// because gaps and re-sent trades are per connection, and tapes and exports record it.
+	Conn uint32
 	Pair Pair      // empty for pair-less kinds (status, heartbeat, instrument)
 	Time time.Time // exchange time; zero when the message carries none
 	Recv time.Time // local receive time

@@ -9,6 +9,9 @@ package feed
 // receiver that never calls Recycle is correct, and the source allocates when it has none.
 //
 // Recycle may be called from any goroutine, concurrently with Run, and never blocks.
+//
+// It is an optional ability found by type assertion (as http.Flusher is), public so that a
+// Source written outside papertrade can offer it to the engine too.
 type BatchRecycler interface {
 	Recycle(batch []Event)
 }
