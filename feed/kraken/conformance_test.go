@@ -107,12 +107,13 @@ func TestClientConformance(t *testing.T) {
 // checksumVerifier checks a delivered book update's checksum against the suite's own book,
 // at the pair's precision or the wire's, as the Normalizer does.
 func checksumVerifier(api feed.API) func(b *feed.Book, u *feed.BookUpdate) error {
+	pairs := kraken.DefaultPairs() // built once: it is a whole table
 	return func(b *feed.Book, u *feed.BookUpdate) error {
 		if !u.HasChecksum {
 			return nil
 		}
 		pd, qd := int32(-1), int32(-1)
-		if info, ok := kraken.DefaultPairs().Lookup(u.Pair); ok && api == feed.APIV2 {
+		if info, ok := pairs.Lookup(u.Pair); ok && api == feed.APIV2 {
 			pd, qd = info.PriceDecimals, info.LotDecimals
 		}
 		if got := kraken.Checksum(b, pd, qd); got != u.Checksum && kraken.Checksum(b, -1, -1) != u.Checksum {
