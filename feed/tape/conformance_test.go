@@ -7,9 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/feedtest"
 	"github.com/papertrade/papertrade/feed/kraken"
+	"github.com/papertrade/papertrade/feed/synth"
 )
 
 // replaySource opens the recording in dir for each source and replays it through a fresh
@@ -60,4 +63,46 @@ func TestImportConformance(t *testing.T) {
 		t.Fatalf("imported %+v", st)
 	}
 	feedtest.Run(t, replaySource(dir, kraken.NormalizerConfig{}), feedtest.Deterministic())
+}
+
+// TestSynthTapeConformance: a generated recording (WriteSynth, what `tape synth` writes), v1
+// and v2, replayed through the Normalizer configured as its manifest says, conforms, and
+// every book checksum the frames carry verifies on the suite's own books.
+func TestSynthTapeConformance(t *testing.T) {
+	pairs := kraken.DefaultPairs()
+	var pcs []synth.PairConfig
+	for _, pp := range []struct {
+		pair  feed.Pair
+		price int64
+	}{{"BTC/USD", 60000}, {"ETH/USD", 3000}} {
+		info, ok := pairs.Lookup(pp.pair)
+		if !ok {
+			t.Fatalf("%s not in the default table", pp.pair)
+		}
+		pcs = append(pcs, synth.PairConfig{Info: *info, StartPrice: decimal.NewFromInt(pp.price), Depth: 10})
+	}
+	for _, api := range []feed.API{feed.APIV1, feed.APIV2} {
+		t.Run(api.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := SynthConfig{Dir: dir, Trades: 2000, API: api, Market: synth.Config{Seed: 9, Start: t0, Pairs: pcs}}
+			if _, err := WriteSynth(context.Background(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			ncfg := kraken.NormalizerConfig{API: api, Pairs: []feed.Pair{"BTC/USD", "ETH/USD"}, Channels: []string{"trade", "book"}, Depth: 10}
+			feedtest.Run(t, replaySource(dir, ncfg), feedtest.Deterministic(),
+				feedtest.VerifyBook(10, func(b *feed.Book, u *feed.BookUpdate) error {
+					if !u.HasChecksum {
+						return nil
+					}
+					pd, qd := int32(-1), int32(-1)
+					if info, ok := pairs.Lookup(u.Pair); ok && api == feed.APIV2 {
+						pd, qd = info.PriceDecimals, info.LotDecimals
+					}
+					if got := kraken.Checksum(b, pd, qd); got != u.Checksum {
+						return fmt.Errorf("%s checksum %d, the frame says %d", u.Pair, got, u.Checksum)
+					}
+					return nil
+				}))
+		})
+	}
 }
