@@ -11,6 +11,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/shopspring/decimal"
+	"go.uber.org/goleak"
 
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
@@ -18,6 +19,8 @@ import (
 	"github.com/papertrade/papertrade/feed/tape"
 	"github.com/papertrade/papertrade/feed/tape/export"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // synthRecording writes a small generated market (two pairs, trades and books) into dir.
 func synthRecording(dir string, trades int) (tape.SynthStats, error) {
