@@ -85,7 +85,8 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64) error {
 		return fmt.Errorf("session %d's config no longer loads: %w", id, err)
 	}
 	if h := node.ConfigHash(c); h != s.ConfigHash {
-		return fmt.Errorf("session %d's config hashes to %s now, %s when it ran (strategies or defaults changed since?)", id, short(h), short(s.ConfigHash))
+		// A config/journal mismatch: exit 2 like live's refusal of another config's journal.
+		return &ExitCodeError{Code: ExitUsage, Err: fmt.Errorf("session %d's config hashes to %s now, %s when it ran (strategies or defaults changed since? replay it with the papertrade version that ran it)", id, short(h), short(s.ConfigHash))}
 	}
 	log := a.log.Named("replay")
 	ins, _, err := backtest.Instances(c, a.registry, nil, log)

@@ -258,7 +258,8 @@ func sessionError(err error) error {
 	case errors.Is(err, journal.ErrDamaged):
 		return &ExitCodeError{Code: ExitUsage, Err: err} // like a bad --db argument
 	case errors.Is(err, journal.ErrOtherConfig):
-		return &ExitCodeError{Code: ExitError, Err: err}
+		// A config/journal mismatch is fixed on the command line (--db or -c), like a bad flag.
+		return &ExitCodeError{Code: ExitUsage, Err: err}
 	}
 	return err
 }

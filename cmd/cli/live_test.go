@@ -283,7 +283,7 @@ func TestLiveRefusesAnotherConfigsJournal(t *testing.T) {
 	}
 	cfg := writeConfig(t, dir, liveConfig)
 	code, _, errs := runCLI(t, "live", "-c", cfg, "--db", db, "--http", "", "--url", "ws://127.0.0.1:1/v2")
-	if code != ExitError || !strings.Contains(errs, "belongs to a different configuration") || !strings.Contains(errs, "0123456789ab") {
+	if code != ExitUsage || !strings.Contains(errs, "belongs to a different configuration") || !strings.Contains(errs, "0123456789ab") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	r, err := journal.OpenReader(db)

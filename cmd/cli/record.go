@@ -52,7 +52,7 @@ the client knows it missed (trade id gaps after a reconnect, book checksum misma
 status line and in tape info afterwards.
 
 It runs until interrupted (Ctrl-C, SIGTERM), for --duration, or for --frames frames, then flushes
-and closes the recording and exits 0. A crash loses at most the last second of frames. Every
+and closes the recording and exits 0 (6 when no frame arrived). A crash loses at most the last second of frames. Every
 --status it prints one line: frames recorded and received, megabytes written, reconnects, and
 the gaps the client reported (trade ids it knows it missed, books it had to drop).`,
 		Example: `  papertrade record --pairs BTC/USD,ETH/USD --channels trade,book --out data/live
@@ -126,6 +126,15 @@ func runRecord(ctx context.Context, a *app, o recordOptions) error {
 	}
 	err = g.Wait()
 	a.log.Debug("record done", zap.Duration("elapsed", time.Since(began)))
+	if st := rec.Stats(); err == nil && st.Frames == 0 {
+		// An empty recording is not a successful one (issue 18 item 7): a script must not go on
+		// to replay it.
+		why := "check --url, the network and --pairs"
+		if st.DialProblem != "" {
+			why = st.DialProblem
+		}
+		return &ExitCodeError{Code: ExitIncomplete, Err: fmt.Errorf("recorded no frames from %s: %s", rec.URL(), why)}
+	}
 	return err
 }
 

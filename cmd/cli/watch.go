@@ -118,7 +118,16 @@ loop:
 		runErr = err
 	}
 	if errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded) {
-		return nil // interrupted or --duration elapsed: a normal end
+		runErr = nil // interrupted or --duration elapsed: a normal end
+	}
+	if runErr == nil && st.Frames == 0 {
+		// Nothing arrived (issue 18 item 7): exit 6 like a backtest window without data, so a
+		// script can tell an unreachable feed from a quiet one.
+		why := "check --url, the network and --pairs"
+		if st.DialProblem != "" {
+			why = st.DialProblem
+		}
+		return &ExitCodeError{Code: ExitIncomplete, Err: fmt.Errorf("received no frames from %s: %s", fl.url, why)}
 	}
 	return runErr
 }
