@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,74 +72,27 @@ be parsed (they are reported and skipped).`,
 
 func runDownload(ctx context.Context, a *app, o downloadOptions) error {
 	table := kraken.DefaultPairs()
-	switch {
-	case o.pair == "":
-		return tpUsagef("--pair is required")
-	case o.out == "":
-		return tpUsagef("--out is required")
-	case o.since == "" && o.cursor == "":
-		return tpUsagef("--since (or --cursor) is required")
-	case o.since != "" && o.cursor != "":
-		return tpUsagef("give --since or --cursor, not both")
-	}
-	info, ok := lookupAnyName(table, o.pair)
-	if !ok {
-		return tpUsagef("pair %q is not in the pair table (see papertrade pairs)", o.pair)
-	}
-	cfg := tape.DownloadConfig{URL: o.url, Pair: *info, Interval: o.interval, Count: o.count, Log: a.log, Sleep: o.sleep}
-	if o.interval <= 0 {
-		cfg.Interval = -1 // no pause (DownloadConfig's zero means its default)
-	}
-	if o.cursor != "" {
-		if _, err := strconv.ParseInt(o.cursor, 10, 64); err != nil {
-			return tpUsagef("--cursor %q: want the nanosecond cursor an earlier run printed", o.cursor)
-		}
-		cfg.SinceCursor = o.cursor
-	} else {
-		t, err := tpParseTime("since", o.since)
-		if err != nil {
-			return err
-		}
-		cfg.Since = t
-	}
-	if o.until != "" {
-		t, err := tpParseTime("until", o.until)
-		if err != nil {
-			return err
-		}
-		cfg.Until = t
-	}
-	rest := info.AltName
-	if rest == "" {
-		rest = strings.ReplaceAll(string(info.Pair), "/", "")
-	}
-	name := o.name
-	if name == "" {
-		name = "rest-" + rest
-	}
-	meta := []tape.Option{
-		tape.WithName(name),
-		tape.WithFlushInterval(0),
-		tape.WithMaxSegmentAge(o.age),
-		tape.WithLogger(a.log),
-		tape.WithPairs(info.Pair),
-		tape.WithChannels("trade"),
-		tape.WithMeta("source", "kraken-rest-trades"),
-		tape.WithMeta("url", o.url),
-	}
-	if o.since != "" {
-		meta = append(meta, tape.WithMeta("since", o.since))
-	} else {
-		meta = append(meta, tape.WithMeta("cursor", o.cursor))
-	}
-	if o.until != "" {
-		meta = append(meta, tape.WithMeta("until", o.until))
-	}
-	w, err := tape.NewWriter(o.out, meta...)
+	cfg, err := o.config(a, table)
 	if err != nil {
 		return err
 	}
-	var bad []string
+	name := o.name
+	if name == "" {
+		name = tape.DownloadName(cfg.Pair)
+	}
+	meta := []string{"cursor", o.cursor}
+	if o.since != "" {
+		meta = []string{"since", o.since}
+	}
+	if o.until != "" {
+		meta = append(meta, "until", o.until)
+	}
+	opts := append(tape.DownloadOptions(&cfg, name, meta...), tape.WithMaxSegmentAge(o.age), tape.WithLogger(a.log))
+	w, err := tape.NewWriter(o.out, opts...)
+	if err != nil {
+		return err
+	}
+	var bad int
 	cfg.OnPage = func(st tape.ImportStats) {
 		if st.Pages%10 == 0 {
 			fmt.Fprintf(a.stdout, "page %d: %d trades written (%d repeated at page boundaries), up to %s, cursor %s\n",
@@ -148,21 +100,20 @@ func runDownload(ctx context.Context, a *app, o downloadOptions) error {
 		}
 	}
 	onBad := tape.ImportOnBad(func(e tape.RowError) {
-		bad = append(bad, e.Error())
-		if len(bad) <= 100 {
+		if bad++; bad <= 100 {
 			fmt.Fprintf(a.stderr, "download: entry skipped: %v\n", e.Error())
 		}
 	})
 	st, dlErr := tape.Download(ctx, cfg, w, onBad, tape.ImportPairs(table))
 	closeErr := w.Close()
-	fmt.Fprintf(a.stdout, "downloaded %d trades of %s in %d pages (%d repeated at page boundaries, %d bad entries)", st.Trades, info.Pair, st.Pages, st.Duplicates, st.Bad)
+	fmt.Fprintf(a.stdout, "downloaded %d trades of %s in %d pages (%d repeated at page boundaries, %d bad entries)", st.Trades, cfg.Pair.Pair, st.Pages, st.Duplicates, st.Bad)
 	if st.Trades > 0 {
 		fmt.Fprintf(a.stdout, ", %s to %s", st.First.UTC().Format(time.RFC3339Nano), st.Last.UTC().Format(time.RFC3339Nano))
 	}
 	fmt.Fprintf(a.stdout, " into %s\n", o.out)
 	if dlErr != nil {
 		if st.Cursor != "" {
-			fmt.Fprintf(a.stdout, "to continue: papertrade download --pair %s --cursor %s --out %s\n", info.Pair, st.Cursor, o.out)
+			fmt.Fprintf(a.stdout, "to continue: papertrade download --pair %s --cursor %s --out %s\n", cfg.Pair.Pair, st.Cursor, o.out)
 		}
 		if errors.Is(dlErr, context.Canceled) {
 			return &ExitCodeError{Code: ExitError, Err: errors.New("download interrupted")}
@@ -176,4 +127,47 @@ func runDownload(ctx context.Context, a *app, o downloadOptions) error {
 		return &ExitCodeError{Code: ExitBadInput, Err: fmt.Errorf("download: %d entries could not be parsed", st.Bad)}
 	}
 	return nil
+}
+
+// config checks the flags (usage errors exit 2) and turns them into the download's settings.
+func (o *downloadOptions) config(a *app, table *kraken.Pairs) (tape.DownloadConfig, error) {
+	var cfg tape.DownloadConfig
+	switch {
+	case o.pair == "":
+		return cfg, tpUsagef("--pair is required")
+	case o.out == "":
+		return cfg, tpUsagef("--out is required")
+	case o.since == "" && o.cursor == "":
+		return cfg, tpUsagef("--since (or --cursor) is required")
+	case o.since != "" && o.cursor != "":
+		return cfg, tpUsagef("give --since or --cursor, not both")
+	}
+	info, ok := lookupAnyName(table, o.pair)
+	if !ok {
+		return cfg, tpUsagef("pair %q is not in the pair table (see papertrade pairs)", o.pair)
+	}
+	cfg = tape.DownloadConfig{URL: o.url, Pair: *info, Interval: o.interval, Count: o.count, Log: a.log, Sleep: o.sleep}
+	if o.interval <= 0 {
+		cfg.Interval = -1 // no pause (DownloadConfig's zero means its default)
+	}
+	if o.cursor != "" {
+		if _, err := strconv.ParseInt(o.cursor, 10, 64); err != nil {
+			return cfg, tpUsagef("--cursor %q: want the nanosecond cursor an earlier run printed", o.cursor)
+		}
+		cfg.SinceCursor = o.cursor
+	} else {
+		t, err := tpParseTime("since", o.since)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Since = t
+	}
+	if o.until != "" {
+		t, err := tpParseTime("until", o.until)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Until = t
+	}
+	return cfg, nil
 }

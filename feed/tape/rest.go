@@ -459,6 +459,40 @@ type DownloadConfig struct {
 	Log    *zap.Logger
 }
 
+// DownloadName is the default name of a download's recording, which prefixes its files:
+// rest-<REST altname> (rest-XBTUSD), or the pair without its slash when the table has no
+// altname. One name per pair keeps downloads of several pairs apart in one directory.
+func DownloadName(pair feed.PairInfo) string {
+	rest := pair.AltName
+	if rest == "" {
+		rest = strings.ReplaceAll(string(pair.Pair), "/", "")
+	}
+	return "rest-" + rest
+}
+
+// DownloadOptions returns the writer options a download's recording carries: its name, the
+// one pair, the trade channel, and the manifest's source and url, then meta as key, value
+// pairs (download adds since or cursor and until as the user gave them, so the manifest says
+// how to repeat the download). Flushing is left to the pages: a download is not live data.
+func DownloadOptions(cfg *DownloadConfig, name string, meta ...string) []Option {
+	url := cfg.URL
+	if url == "" {
+		url = DefaultRESTURL
+	}
+	opts := []Option{
+		WithName(name),
+		WithFlushInterval(0),
+		WithPairs(cfg.Pair.Pair),
+		WithChannels("trade"),
+		WithMeta("source", "kraken-rest-trades"),
+		WithMeta("url", url),
+	}
+	for i := 0; i+1 < len(meta); i += 2 {
+		opts = append(opts, WithMeta(meta[i], meta[i+1]))
+	}
+	return opts
+}
+
 // DefaultRESTURL is Kraken's public REST endpoint.
 const DefaultRESTURL = "https://api.kraken.com"
 

@@ -442,3 +442,17 @@ func FuzzParseRESTTrades(f *testing.F) {
 		}
 	})
 }
+
+func TestDownloadName(t *testing.T) {
+	for _, tc := range []struct {
+		pair feed.PairInfo
+		want string
+	}{
+		{feed.PairInfo{Pair: "BTC/USD", AltName: "XBTUSD"}, "rest-XBTUSD"},
+		{feed.PairInfo{Pair: "DOGE/USD"}, "rest-DOGEUSD"},
+	} {
+		if got := tape.DownloadName(tc.pair); got != tc.want {
+			t.Errorf("DownloadName(%v) = %q, want %q", tc.pair.Pair, got, tc.want)
+		}
+	}
+}
