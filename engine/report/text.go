@@ -244,7 +244,7 @@ type Band struct {
 	ByModel map[string]Num // return per model
 	Min     Num            // lowest return
 	Max     Num            // highest return
-	// Metrics are the ranges of the headline metrics (return, max drawdown, Sharpe, trades,
+	// Metrics are the ranges of the headline metrics (return, max drawdown, per-period Sharpe, trades,
 	// fees, final equity), each formatted as in the summary table.
 	Metrics []MetricRange
 }
@@ -325,7 +325,7 @@ func metricRanges(sts []*Strategy) []MetricRange {
 	return []MetricRange{
 		num("return", func(s *Strategy) Num { return s.Return }, Pct),
 		num("max dd", func(s *Strategy) Num { return s.MaxDD }, Pct),
-		num("sharpe", func(s *Strategy) Num { return s.Sharpe }, Fixed2),
+		num("sharpe/period", func(s *Strategy) Num { return s.SharpePeriod }, func(n Num) string { return strconv.FormatFloat(float64(n), 'g', 4, 64) }),
 		num("trades", func(s *Strategy) Num { return Num(s.Trades) }, func(n Num) string { return fmt.Sprint(int(n)) }),
 		dec("fees", func(s *Strategy) string { return s.Fees }),
 		dec("final equity", func(s *Strategy) string { return s.FinalEquity }),
