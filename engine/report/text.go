@@ -165,7 +165,7 @@ func WriteTable(w io.Writer, s *Summary) error {
 	}
 	bnames = leftAligned(bnames)
 	fmt.Fprintf(tw, "%s\t", bnames[0])
-	keep := func(name string) bool { return name != "sharpe" && name != "fees" }
+	keep := func(name string) bool { return !strings.HasPrefix(name, "sharpe") && name != "fees" } // to fit 100 columns; the HTML report has them
 	for _, m := range bands[0].Metrics {
 		if keep(m.Name) {
 			fmt.Fprintf(tw, "%s\t", m.Name)
