@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,23 +129,8 @@ func importFile(ctx context.Context, a *app, table *kraken.Pairs, file string, p
 	if name == "" {
 		name = format + "-" + sanitizeName(base)
 	}
-	meta := []tape.Option{
-		tape.WithName(name),
-		tape.WithFlushInterval(0),
-		tape.WithMaxSegmentAge(o.age),
-		tape.WithLogger(a.log),
-		tape.WithChannels("trade"),
-		tape.WithMeta("file", filepath.Base(file)),
-	}
-	if pair != "" {
-		meta = append(meta, tape.WithPairs(pair))
-	}
-	if format == "csv" {
-		meta = append(meta, tape.WithMeta("source", "kraken-csv"), tape.WithMeta("side", "tick-rule"))
-	} else {
-		meta = append(meta, tape.WithMeta("source", "kraken-rest-trades"))
-	}
-	w, err := tape.NewWriter(o.out, meta...)
+	opts := append(tape.ImportOptions(tape.ImportFormat(format), name, file, pair), tape.WithMaxSegmentAge(o.age), tape.WithLogger(a.log))
+	w, err := tape.NewWriter(o.out, opts...)
 	if err != nil {
 		return 0, err
 	}
@@ -169,18 +155,23 @@ func importFile(ctx context.Context, a *app, table *kraken.Pairs, file string, p
 	if reported > 100 {
 		fmt.Fprintf(a.stderr, "%s: … %d rows skipped in all\n", file, reported)
 	}
-	fmt.Fprintf(a.stdout, "%s: %d trades in %d frames", file, st.Trades, st.Frames)
+	printImported(a.stdout, file, o.out, st)
+	return st.Bad, nil
+}
+
+// printImported writes one file's closing line: trades, frames, span, repeats and skips.
+func printImported(w io.Writer, file, out string, st tape.ImportStats) {
+	fmt.Fprintf(w, "%s: %d trades in %d frames", file, st.Trades, st.Frames)
 	if st.Trades > 0 {
-		fmt.Fprintf(a.stdout, ", %s to %s", st.First.UTC().Format("2006-01-02T15:04:05.999999999Z"), st.Last.UTC().Format("2006-01-02T15:04:05.999999999Z"))
+		fmt.Fprintf(w, ", %s to %s", st.First.UTC().Format("2006-01-02T15:04:05.999999999Z"), st.Last.UTC().Format("2006-01-02T15:04:05.999999999Z"))
 	}
 	if st.Duplicates > 0 {
-		fmt.Fprintf(a.stdout, ", %d repeated at page boundaries", st.Duplicates)
+		fmt.Fprintf(w, ", %d repeated at page boundaries", st.Duplicates)
 	}
 	if st.Bad > 0 {
-		fmt.Fprintf(a.stdout, ", %d rows skipped", st.Bad)
+		fmt.Fprintf(w, ", %d rows skipped", st.Bad)
 	}
-	fmt.Fprintf(a.stdout, " → %s\n", o.out)
-	return st.Bad, nil
+	fmt.Fprintf(w, " → %s\n", out)
 }
 
 // sanitizeName keeps the characters a recording name allows.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -119,6 +120,48 @@ It runs until interrupted (SIGINT/SIGTERM), then closes every connection and exi
 
 func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 	ctx := cmd.Context()
+	if err := fl.check(); err != nil {
+		return err
+	}
+	table, err := pairTable(fl.pairsFile)
+	if err != nil {
+		return err
+	}
+	// No WithSeed: connection ids are random, as Kraken's; --seed is the market's.
+	opts := []krakentest.Option{
+		krakentest.WithLogger(a.log),
+		krakentest.WithSpeed(fl.speed),
+		krakentest.WithFaults(fl.faults),
+		krakentest.WithPairs(table.All()),
+	}
+	data, source, err := serveData(ctx, fl, table)
+	if err != nil {
+		return err
+	}
+	srv, err := krakentest.Listen(fl.addr, append(opts, data)...)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if fl.rejectSubs {
+		srv.SetRejectSubscribes(true)
+	}
+	fmt.Fprintf(a.stdout, "serving Kraken v1 at %s and v2 at %s (REST at %s/0/public/...)\n", srv.URLv1(), srv.URLv2(), srv.URL())
+	fmt.Fprintf(a.stdout, "data: %s\n", source)
+	a.log.Info("serving", zap.String("addr", srv.Addr()), zap.String("data", source))
+	<-ctx.Done()
+	srv.Close()
+	st := srv.Stats()
+	var frames uint64
+	for _, ch := range krakentest.Channels() {
+		frames += st.Frames[ch]
+	}
+	fmt.Fprintf(a.stdout, "stopped: %d connections, %d subscriptions, %d frames sent\n", st.Connections, st.Subscriptions, frames)
+	return nil
+}
+
+// check refuses flag combinations and values before anything is loaded (usage errors, exit 2).
+func (fl *serveFlags) check() error {
 	if fl.data != "" && fl.synth {
 		return &usageError{errors.New("--data and --synth are exclusive")}
 	}
@@ -139,26 +182,19 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 	if fl.depth < 1 || fl.depth > synth.MaxDepth {
 		return &usageError{fmt.Errorf("--depth %d: want 1..%d", fl.depth, synth.MaxDepth)}
 	}
-	table, err := pairTable(fl.pairsFile)
-	if err != nil {
-		return err
-	}
-	// No WithSeed: connection ids are random, as Kraken's; --seed is the market's.
-	opts := []krakentest.Option{
-		krakentest.WithLogger(a.log),
-		krakentest.WithSpeed(fl.speed),
-		krakentest.WithFaults(fl.faults),
-		krakentest.WithPairs(table.All()),
-	}
-	var source string
+	return nil
+}
+
+// serveData loads what the server streams — a recording (raw frames or decoded events) or a
+// generated market — and says what it is in one line for the start-up message.
+func serveData(ctx context.Context, fl *serveFlags, table *kraken.Pairs) (krakentest.Option, string, error) {
 	switch {
 	case fl.data != "" && fl.replay == "raw":
 		rec, err := krakentest.LoadRawRecording(ctx, fl.data)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
-		opts = append(opts, krakentest.WithRawRecording(rec, fl.loop))
-		source = fmt.Sprintf("recording %s (%d frames, raw) at speed %g, from the first subscription", fl.data, len(rec.Frames), fl.speed)
+		source := fmt.Sprintf("recording %s (%d frames, raw) at speed %g, from the first subscription", fl.data, len(rec.Frames), fl.speed)
 		if extra := rec.Pairs(table.All()); len(extra) > 0 {
 			names := make([]string, len(extra))
 			for i, p := range extra {
@@ -166,41 +202,20 @@ func runServe(cmd *cobra.Command, a *app, fl *serveFlags) error {
 			}
 			source += "; recorded pairs added to the table: " + strings.Join(names, ",")
 		}
+		return krakentest.WithRawRecording(rec, fl.loop), source, nil
 	case fl.data != "":
 		rec, err := krakentest.LoadRecording(ctx, fl.data)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
-		opts = append(opts, krakentest.WithRecording(rec, fl.loop))
-		source = fmt.Sprintf("recording %s (%d events) at speed %g", fl.data, len(rec.Events), fl.speed)
+		return krakentest.WithRecording(rec, fl.loop), fmt.Sprintf("recording %s (%d events) at speed %g", fl.data, len(rec.Events), fl.speed), nil
 	default:
 		m, pairs, err := serveMarket(fl, table)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
-		opts = append(opts, krakentest.WithMarket(m, fl.rate))
-		source = fmt.Sprintf("generated market %s (seed %d) at %g events/s", strings.Join(pairs, ","), fl.seed, fl.rate*fl.speed)
+		return krakentest.WithMarket(m, fl.rate), fmt.Sprintf("generated market %s (seed %d) at %g events/s", strings.Join(pairs, ","), fl.seed, fl.rate*fl.speed), nil
 	}
-	srv, err := krakentest.Listen(fl.addr, opts...)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	if fl.rejectSubs {
-		srv.SetRejectSubscribes(true)
-	}
-	fmt.Fprintf(a.stdout, "serving Kraken v1 at %s and v2 at %s (REST at %s/0/public/...)\n", srv.URLv1(), srv.URLv2(), srv.URL())
-	fmt.Fprintf(a.stdout, "data: %s\n", source)
-	a.log.Info("serving", zap.String("addr", srv.Addr()), zap.String("data", source))
-	<-ctx.Done()
-	srv.Close()
-	st := srv.Stats()
-	var frames uint64
-	for _, ch := range krakentest.Channels() {
-		frames += st.Frames[ch]
-	}
-	fmt.Fprintf(a.stdout, "stopped: %d connections, %d subscriptions, %d frames sent\n", st.Connections, st.Subscriptions, frames)
-	return nil
 }
 
 // checkServeRate refuses rates and speeds that are not finite numbers (NaN passed every

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -22,31 +23,9 @@ sweep) and help. Give names to show only those.`,
 			if len(args) > 0 {
 				names = args
 			}
-			type param struct {
-				Name    string `json:"name"`
-				Type    string `json:"type"`
-				Default string `json:"default"`
-				Range   string `json:"range,omitempty"` // what a sweep searches by default
-				Min     string `json:"min,omitempty"`   // legal bounds
-				Max     string `json:"max,omitempty"`
-				Help    string `json:"help,omitempty"`
-			}
-			type entry struct {
-				Name   string  `json:"name"`
-				Help   string  `json:"help"`
-				Params []param `json:"params"`
-			}
-			var out []entry
-			for _, n := range names {
-				info, ok := a.registry.Describe(n)
-				if !ok {
-					return &usageError{fmt.Errorf("unknown strategy %q (registered: %s)", n, strings.Join(a.registry.Names(), ", "))}
-				}
-				e := entry{Name: info.Name, Help: info.Help, Params: []param{}}
-				for _, p := range info.Params {
-					e.Params = append(e.Params, param{p.Name, p.Type, p.Default, p.Range(), p.AtLeast, p.AtMost, p.Help})
-				}
-				out = append(out, e)
+			out, err := describeStrategies(a, names)
+			if err != nil {
+				return err
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
@@ -57,38 +36,79 @@ sweep) and help. Give names to show only those.`,
 				}
 				return nil
 			}
-			for i, e := range out {
-				if i > 0 {
-					fmt.Fprintln(a.stdout)
-				}
-				fmt.Fprintf(a.stdout, "%s\n  %s\n", e.Name, wrap(e.Help, 92, "  "))
-				if len(e.Params) == 0 {
-					continue
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-				// SWEEP is what a sweep searches by default; LEGAL the values a config may set.
-				fmt.Fprintln(tw, "  PARAM\tTYPE\tDEFAULT\tSWEEP\tLEGAL\tHELP")
-				for _, p := range e.Params {
-					legal := ""
-					switch {
-					case p.Min != "" && p.Max != "":
-						legal = p.Min + ".." + p.Max
-					case p.Min != "":
-						legal = ">= " + p.Min
-					case p.Max != "":
-						legal = "<= " + p.Max
-					}
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Type, p.Default, p.Range, legal, p.Help)
-				}
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-			}
-			return nil
+			return printStrategies(a.stdout, out)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per strategy")
 	return cmd
+}
+
+// strategyParam and strategyEntry are one line of strategies --json: the field names are the
+// output's keys, so they stay as they are.
+type strategyParam struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Default string `json:"default"`
+	Range   string `json:"range,omitempty"` // what a sweep searches by default
+	Min     string `json:"min,omitempty"`   // legal bounds
+	Max     string `json:"max,omitempty"`
+	Help    string `json:"help,omitempty"`
+}
+
+type strategyEntry struct {
+	Name   string          `json:"name"`
+	Help   string          `json:"help"`
+	Params []strategyParam `json:"params"`
+}
+
+// describeStrategies looks the names up in the registry; an unknown name is a usage error
+// that lists the registered ones.
+func describeStrategies(a *app, names []string) ([]strategyEntry, error) {
+	var out []strategyEntry
+	for _, n := range names {
+		info, ok := a.registry.Describe(n)
+		if !ok {
+			return nil, &usageError{fmt.Errorf("unknown strategy %q (registered: %s)", n, strings.Join(a.registry.Names(), ", "))}
+		}
+		e := strategyEntry{Name: info.Name, Help: info.Help, Params: []strategyParam{}}
+		for _, p := range info.Params {
+			e.Params = append(e.Params, strategyParam{p.Name, p.Type, p.Default, p.Range(), p.AtLeast, p.AtMost, p.Help})
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// printStrategies writes the text listing: each strategy's help, then a table of its parameters.
+func printStrategies(w io.Writer, out []strategyEntry) error {
+	for i, e := range out {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s\n  %s\n", e.Name, wrap(e.Help, 92, "  "))
+		if len(e.Params) == 0 {
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		// SWEEP is what a sweep searches by default; LEGAL the values a config may set.
+		fmt.Fprintln(tw, "  PARAM\tTYPE\tDEFAULT\tSWEEP\tLEGAL\tHELP")
+		for _, p := range e.Params {
+			legal := ""
+			switch {
+			case p.Min != "" && p.Max != "":
+				legal = p.Min + ".." + p.Max
+			case p.Min != "":
+				legal = ">= " + p.Min
+			case p.Max != "":
+				legal = "<= " + p.Max
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Type, p.Default, p.Range, legal, p.Help)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // wrap folds text at width columns, indenting continuation lines.

@@ -2,6 +2,7 @@ package tape
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
@@ -144,4 +145,33 @@ func checkTradeTime(t time.Time) error {
 		return fmt.Errorf("time %s is outside 1970-2262", t.Format(time.RFC3339Nano))
 	}
 	return nil
+}
+
+// ImportFormat names the two formats the importers read: Kraken's trade-history CSV
+// (ImportCSV) and REST Trades JSON (ImportREST).
+type ImportFormat string
+
+const (
+	FormatCSV  ImportFormat = "csv"
+	FormatREST ImportFormat = "rest"
+)
+
+// ImportOptions returns the writer options an imported file's recording carries: name, the
+// trade channel, the pair when known, and manifest meta naming the file and its source (a
+// CSV's taker side is inferred by the tick rule, which the manifest says). Flushing is left
+// to the importer: imported data is not live.
+func ImportOptions(format ImportFormat, name, file string, pair feed.Pair) []Option {
+	opts := []Option{
+		WithName(name),
+		WithFlushInterval(0),
+		WithChannels("trade"),
+		WithMeta("file", filepath.Base(file)),
+	}
+	if pair != "" {
+		opts = append(opts, WithPairs(pair))
+	}
+	if format == FormatCSV {
+		return append(opts, WithMeta("source", "kraken-csv"), WithMeta("side", "tick-rule"))
+	}
+	return append(opts, WithMeta("source", "kraken-rest-trades"))
 }
