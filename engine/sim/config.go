@@ -124,6 +124,10 @@ type Config struct {
 	// (USD 0.025%, BTC 0.01%) and DefaultMarginRatePct otherwise. Only looked up, never
 	// ranged over.
 	MarginRates map[string]decimal.Decimal
+	// RolloverRates sets the rollover fee (percent of the amount lent, per 4 hours) where it
+	// differs from the opening rate; assets not named roll over at their MarginRates rate.
+	// Only looked up, never ranged over.
+	RolloverRates map[string]decimal.Decimal
 	// Log receives debug logs about bad input; nil means zap.NewNop().
 	Log *zap.Logger
 }

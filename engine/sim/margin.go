@@ -97,6 +97,17 @@ func (cfg *Config) marginRate(asset string) decimal.Decimal {
 	return DefaultMarginRatePct
 }
 
+// rolloverRate is the rollover fee in percent, per 4 hours, on an amount of asset lent:
+// Config.RolloverRates where it names the asset, else the opening rate: support.kraken.com
+// 206161568's per-currency table (the es-es edition, 2026) lists the same opening and
+// rollover rate for every currency (BTC 0.01% and 0.01% every 4 hours; most 0.02%).
+func (cfg *Config) rolloverRate(asset string) decimal.Decimal {
+	if r, ok := cfg.RolloverRates[asset]; ok {
+		return r
+	}
+	return cfg.marginRate(asset)
+}
+
 // lent is the asset Kraken lends for a position on side: quote for a long, base for a short.
 func lent(info *feed.PairInfo, side feed.Side) string {
 	if side == feed.Buy {
@@ -340,7 +351,7 @@ func (e *Exchange) marginTime(now time.Time) {
 			}
 			var fee decimal.Decimal
 			if m != nil {
-				fee = Fee(pos.Cost, e.cfg.marginRate(lent(&m.info, pos.Side)), m.info.CostDecimals)
+				fee = Fee(pos.Cost, e.cfg.rolloverRate(lent(&m.info, pos.Side)), m.info.CostDecimals)
 			}
 			at, err := e.led.Rollover(pr, fee)
 			if err != nil {

@@ -363,6 +363,12 @@ func (s *scenario) do(f []string) error {
 					s.cfg.MarginRates = map[string]decimal.Decimal{}
 				}
 				s.cfg.MarginRates[asset] = dd(pct)
+			case "rolloverrate":
+				asset, pct, _ := strings.Cut(v, ":")
+				if s.cfg.RolloverRates == nil {
+					s.cfg.RolloverRates = map[string]decimal.Decimal{}
+				}
+				s.cfg.RolloverRates[asset] = dd(pct)
 			default:
 				return fmt.Errorf("config: unknown key %q", k)
 			}
