@@ -32,8 +32,9 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// market feeds the hub a moving market and fills, like a session, until ctx ends.
-func feedHub(ctx context.Context, h *Hub, start <-chan struct{}) {
+// feedHub feeds the hub a moving market and fills, like a session, until ctx ends: 120 s
+// before the page opens, then stride seconds of event time every 20 ms.
+func feedHub(ctx context.Context, h *Hub, start <-chan struct{}, stride int) {
 	price := map[feed.Pair]float64{"BTC/USD": 50000, "ETH/USD": 3000}
 	sec := 0
 	step := func(withFills bool) {
@@ -70,7 +71,9 @@ func feedHub(ctx context.Context, h *Hub, start <-chan struct{}) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			step(true)
+			for range stride {
+				step(true)
+			}
 		}
 	}
 }
@@ -98,7 +101,7 @@ func TestDashboardInChromium(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = s.Run(ctx) }()
-	go func() { defer wg.Done(); feedHub(ctx, h, started) }()
+	go func() { defer wg.Done(); feedHub(ctx, h, started, 1) }()
 	defer func() { cancel(); wg.Wait() }()
 
 	cctx, ccancel := context.WithTimeout(ctx, 90*time.Second)

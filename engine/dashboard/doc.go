@@ -11,6 +11,11 @@
 // connects, then every push interval only what changed (new points, new fills; tables and
 // health in full).
 //
+// Charts hold the whole session: each series is a bounded list of event-time buckets (price
+// candles, equity closes) whose width doubles when the session outgrows it, and a page whose
+// buckets were merged is sent that series whole again. A page left open for hours shows the
+// same history as a page opened now.
+//
 // The server binds loopback addresses only unless told otherwise (Options.AllowRemote): it
 // has no authentication. It answers GET and HEAD and refuses every other method. Server.Run
 // owns the HTTP server: when its context ends it closes every event stream and shuts down.

@@ -15,10 +15,16 @@ import (
 
 // Limits on what the hub keeps (oldest first out) and sends.
 const (
-	maxPoints = 20000 // points per equity or price series
-	maxFills  = 2000  // recent fills (chart markers and table)
-	maxSend   = 2000  // points per series in a snapshot
-	tableRows = 100   // fills in a snapshot's table
+	// maxLine and maxCandles bound the chart series: when one more bucket would exceed
+	// the bound, the series' buckets double in width and merge, so a chart always holds the
+	// whole session however long the page was open (before, series kept their newest points
+	// and a page left open showed its last ~80 s; issue 18 item 10). An equity line keeps
+	// 150 to 300 points (about one per two pixel columns); price candles 60 to 120, wide
+	// enough to read.
+	maxLine    = 300
+	maxCandles = 120
+	maxFills   = 2000 // recent fills (chart markers and table)
+	tableRows  = 100  // fills in a snapshot's table
 )
 
 // Instance describes one strategy instance for the dashboard.
@@ -33,7 +39,11 @@ type Instance struct {
 
 // Health is the feed's state, as a provider reports it on every push.
 type Health struct {
-	Connected          bool      `json:"connected"`
+	Connected bool `json:"connected"`
+	// DialProblem says why the feed cannot connect ("cannot reach Kraken (DNS lookup failed
+	// for ws.kraken.com …)", kraken.ClientStats.DialProblem); the page shows it beside
+	// "disconnected" (issue 18 item 4: the reason was missing).
+	DialProblem        string    `json:"dial_problem,omitempty"`
 	LastMessage        time.Time `json:"-"`
 	LastMessageAgeMS   int64     `json:"last_message_age_ms"` // -1: none yet
 	Frames             uint64    `json:"frames"`
@@ -93,43 +103,89 @@ type instState struct {
 	first   decimal.Decimal
 }
 
-// series is a chart line with one point per second of event time.
+// series is a chart of the whole session in buckets of event time: 1 s wide at first,
+// doubling whenever the session outgrows maxBuckets. A bucket keeps its first, highest,
+// lowest and last value (a candle; lines draw the last).
 type series struct {
-	pts  []point
-	base int // absolute index of pts[0]
+	pts    []point
+	limit  int   // most buckets (maxLine, maxCandles)
+	bucket int64 // seconds per bucket; 0 means 1
+	// gen counts re-bucketings: a page whose cursor is of an older generation is sent the
+	// whole series again, since the buckets it holds no longer exist.
+	gen int
 }
 
 type point struct {
-	T int64   `json:"t"` // Unix seconds (event time)
-	V float64 `json:"v"`
+	T int64   `json:"t"` // bucket start, Unix seconds (event time)
+	O float64 `json:"o"`
+	H float64 `json:"h"`
+	L float64 `json:"l"`
+	V float64 `json:"v"` // the bucket's last value (close)
 }
+
+func (s *series) width() int64 { return max(s.bucket, 1) }
 
 func (s *series) add(t time.Time, v float64) {
-	sec := t.Unix()
-	if n := len(s.pts); n > 0 && s.pts[n-1].T >= sec {
-		s.pts[n-1].V = v // same second (or a clock step back): the latest value stands
+	w := s.width()
+	start := t.Unix() - mod(t.Unix(), w)
+	if n := len(s.pts); n > 0 && s.pts[n-1].T >= start {
+		// Same bucket (or a clock step back): the bucket's range widens, its close moves.
+		p := &s.pts[n-1]
+		p.H, p.L, p.V = max(p.H, v), min(p.L, v), v
 		return
 	}
-	s.pts = append(s.pts, point{T: sec, V: v})
-	if len(s.pts) > maxPoints {
-		drop := maxPoints / 4
-		s.pts = slices.Delete(s.pts, 0, drop)
-		s.base += drop
+	s.pts = append(s.pts, point{T: start, O: v, H: v, L: v, V: v})
+	limit := s.limit
+	if limit < 2 { // a zero series (tests): rebucketing could never get under 0 or 1
+		limit = maxLine
+	}
+	for len(s.pts) > limit {
+		s.rebucket()
 	}
 }
 
-// since returns the points from absolute index from on, at most max (the newest), and the
-// next index. The last point may have been updated since it was sent: from counts it again.
-func (s *series) since(from, max int) ([]point, int) {
-	i := from - s.base - 1
-	if i < 0 {
-		i = 0
+// rebucket doubles the bucket width and merges the buckets that now share one.
+func (s *series) rebucket() {
+	w := s.width() * 2
+	out := s.pts[:0]
+	for _, p := range s.pts {
+		p.T -= mod(p.T, w)
+		if n := len(out); n > 0 && out[n-1].T == p.T {
+			q := &out[n-1]
+			q.H, q.L, q.V = max(q.H, p.H), min(q.L, p.L), p.V
+			continue
+		}
+		out = append(out, p)
 	}
-	if n := len(s.pts) - i; n > max {
-		i = len(s.pts) - max
+	s.pts, s.bucket = out, w
+	s.gen++
+}
+
+// mod is the remainder that floors (times before 1970 land in the bucket before them).
+func mod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
 	}
-	out := slices.Clone(s.pts[i:])
-	return out, s.base + len(s.pts)
+	return m
+}
+
+// seriesCursor is what a page holds of one series.
+type seriesCursor struct {
+	gen  int
+	next int // index of the first point not sent
+}
+
+// since returns the points the page at c lacks, whether they replace all it holds, and
+// the page's new cursor. The last point may have been updated since it was sent: it is
+// sent again.
+func (s *series) since(c seriesCursor) (pts []point, reset bool, next seriesCursor) {
+	i := c.next - 1
+	if c.gen != s.gen || c.next == 0 {
+		i, reset = 0, true
+	}
+	i = max(i, 0)
+	return slices.Clone(s.pts[i:]), reset, seriesCursor{gen: s.gen, next: len(s.pts)}
 }
 
 type fillRow struct {
@@ -169,7 +225,7 @@ type gapRow struct {
 func NewHub(title, mode string, instances []Instance) *Hub {
 	h := &Hub{title: title, mode: mode, started: time.Now(), inst: map[string]*instState{}, prices: map[feed.Pair]*series{}}
 	for _, in := range instances {
-		st := &instState{info: in, open: map[strategy.OrderID]*orderRow{}}
+		st := &instState{info: in, open: map[strategy.OrderID]*orderRow{}, equity: series{limit: maxLine}}
 		ccy := in.Currency
 		if ccy == "" && len(in.Pairs) > 0 {
 			ccy = in.Pairs[0].Quote()
@@ -185,7 +241,7 @@ func NewHub(title, mode string, instances []Instance) *Hub {
 		h.inst[in.Name] = st
 		for _, p := range in.Pairs {
 			if _, ok := h.prices[p]; !ok {
-				h.prices[p] = &series{}
+				h.prices[p] = &series{limit: maxCandles}
 				h.pairs = append(h.pairs, p)
 			}
 		}

@@ -23,9 +23,16 @@ type message struct {
 	Instances []instView         `json:"instances"`
 	Equity    map[string][]point `json:"equity"`
 	Prices    map[string][]point `json:"prices"`
-	Fills     []fillRow          `json:"fills"`
-	Gaps      []gapRow           `json:"gaps"`
-	Health    *Health            `json:"health,omitempty"`
+	// ResetEquity and ResetPrices name the series whose points replace what the page holds
+	// (its first message, or the series re-bucketed); the others' points extend it.
+	ResetEquity []string `json:"reset_equity,omitempty"`
+	ResetPrices []string `json:"reset_prices,omitempty"`
+	// Buckets is each price series' bucket width in seconds (fill markers are placed on
+	// their bucket's candle).
+	Buckets map[string]int64 `json:"buckets"`
+	Fills   []fillRow        `json:"fills"`
+	Gaps    []gapRow         `json:"gaps"`
+	Health  *Health          `json:"health,omitempty"`
 }
 
 type instView struct {
@@ -62,13 +69,13 @@ type balView struct {
 
 // cursor is what one page has already received.
 type cursor struct {
-	equity map[string]int
-	prices map[feed.Pair]int
+	equity map[string]seriesCursor
+	prices map[feed.Pair]seriesCursor
 	fills  int
 }
 
 func newCursor() *cursor {
-	return &cursor{equity: map[string]int{}, prices: map[feed.Pair]int{}}
+	return &cursor{equity: map[string]seriesCursor{}, prices: map[feed.Pair]seriesCursor{}}
 }
 
 // message builds the next message for the page at c and advances c.
@@ -76,25 +83,39 @@ func (h *Hub) message(c *cursor, full bool) *message {
 	h.mu.Lock()
 	health := h.health
 	m := &message{Full: full, Title: h.title, Mode: h.mode, Started: h.started.UTC().Format(time.RFC3339), Events: h.events,
-		Equity: map[string][]point{}, Prices: map[string][]point{}}
+		Equity: map[string][]point{}, Prices: map[string][]point{}, Buckets: map[string]int64{}}
 	if !h.now.IsZero() {
 		m.Now = h.now.UTC().Format("2006-01-02 15:04:05 MST")
 	}
 	for _, p := range h.pairs {
 		m.Pairs = append(m.Pairs, string(p))
-		pts, next := h.prices[p].since(c.prices[p], maxSend)
+		if full {
+			c.prices[p] = seriesCursor{}
+		}
+		s := h.prices[p]
+		pts, reset, next := s.since(c.prices[p])
 		c.prices[p] = next
+		m.Buckets[string(p)] = s.width()
 		if len(pts) > 0 {
 			m.Prices[string(p)] = pts
+			if reset {
+				m.ResetPrices = append(m.ResetPrices, string(p))
+			}
 		}
 	}
 	for _, name := range h.order {
 		st := h.inst[name]
 		m.Instances = append(m.Instances, st.view())
-		pts, next := st.equity.since(c.equity[name], maxSend)
+		if full {
+			c.equity[name] = seriesCursor{}
+		}
+		pts, reset, next := st.equity.since(c.equity[name])
 		c.equity[name] = next
 		if len(pts) > 0 {
 			m.Equity[name] = pts
+			if reset {
+				m.ResetEquity = append(m.ResetEquity, name)
+			}
 		}
 	}
 	from := c.fills - h.fillBase
