@@ -2,9 +2,12 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -186,7 +189,7 @@ func (r *run) listen() (cleanups []func(), err error) {
 // begin starts the session in the journal, restores the accounts it holds and opens the
 // recording.
 func (r *run) begin(ctx context.Context, previous int) (journal.SessionConfig, error) {
-	tapeName := fmt.Sprintf("session-%d", previous+1)
+	tapeName := TapeName(r.cfg.DB, int64(previous+1), time.Now())
 	recordDir := r.cfg.RecordDir
 	if recordDir != "" {
 		var err error
@@ -304,7 +307,7 @@ func (r *run) health() dashboard.Health {
 	st := r.src.Stats()
 	h := dashboard.Health{Connected: st.Connected, LastMessage: st.LastFrame, Frames: st.Client.Frames, Connections: st.Client.Connects,
 		Reconnects: st.Client.Reconnects, TradeGaps: st.Stream.TradeGaps, MissingTrades: st.Stream.MissingTrades,
-		ChecksumMismatches: st.Stream.ChecksumMismatches, FeedLagMS: float64(r.lastLag.Load()) / 1e6}
+		ChecksumMismatches: st.Stream.ChecksumMismatches, FeedLagMS: float64(r.lastLag.Load()) / 1e6, DialProblem: st.Client.DialProblem}
 	for _, p := range st.StaleBooks {
 		h.StaleBooks = append(h.StaleBooks, string(p))
 	}
@@ -456,4 +459,34 @@ func (m collectorRecorder) Record(r *engine.Record) {
 	if c := m[r.Instance]; c != nil {
 		c.Record(r)
 	}
+}
+
+// TapeName names the recording of session n of the journal db, begun at wall time begun:
+// "paper-3fa2c1-session-1" for paper.db. Every journal numbers its sessions from 1, so a
+// number alone collided when two journals recorded into one directory (issue 18 item 11: two
+// recordings named session-1 and a replay command that failed). The journal's base name makes
+// the name readable; the hash of its absolute path and the begin time tells apart journals of
+// the same name in other directories and a journal deleted and started again. The journal
+// stores the name, so replays never recompute it.
+func TapeName(db string, n int64, begun time.Time) string {
+	abs, err := filepath.Abs(db)
+	if err != nil {
+		abs = db
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", abs, begun.UnixNano()))
+	base := strings.TrimSuffix(filepath.Base(db), filepath.Ext(db))
+	// Only characters every file system takes; a long name is cut, the hash keeps it unique.
+	base = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, base)
+	if len(base) > 24 {
+		base = base[:24]
+	}
+	if base == "" || base == "." || base == ".." {
+		base = "journal"
+	}
+	return fmt.Sprintf("%s-%s-session-%d", base, hex.EncodeToString(sum[:3]), n)
 }

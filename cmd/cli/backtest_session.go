@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +17,10 @@ import (
 	"github.com/papertrade/papertrade/engine"
 	"github.com/papertrade/papertrade/engine/config"
 	"github.com/papertrade/papertrade/engine/journal"
+	"github.com/papertrade/papertrade/engine/record"
+	"github.com/papertrade/papertrade/engine/report"
 	"github.com/papertrade/papertrade/engine/session"
+	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 )
 
@@ -37,7 +44,7 @@ instead: the session's own recording, its config and the account state it starte
 taken from the journal. It then compares the replay's fills with the fills the live session
 journaled, instance by instance, and prints how many were compared and the first divergence,
 if any (exit code 5). A session that crashed is compared over what both its journal and its
-recording kept.`
+recording kept. With --out, the replay's summary.json and report.html are written there.`
 	cmd.Example += `
   papertrade backtest --session 1 --db papertrade.db`
 	run := cmd.RunE
@@ -53,12 +60,18 @@ recording kept.`
 				return &usageError{fmt.Errorf("--%s cannot be combined with --session: the session's own config and recording are replayed", name)}
 			}
 		}
-		return runSessionReplay(c.Context(), a, db, id)
+		out := ""
+		if c.Flags().Changed("out") {
+			if out, _ = c.Flags().GetString("out"); out == "" {
+				return &usageError{errors.New("--out must name a directory")}
+			}
+		}
+		return runSessionReplay(c.Context(), a, db, id, out)
 	}
 	return cmd
 }
 
-func runSessionReplay(ctx context.Context, a *app, db string, id int64) error {
+func runSessionReplay(ctx context.Context, a *app, db string, id int64, out string) error {
 	r, err := journal.OpenReader(db)
 	if err != nil {
 		return &usageError{err}
@@ -89,11 +102,31 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64) error {
 		return &ExitCodeError{Code: ExitUsage, Err: fmt.Errorf("session %d's config hashes to %s now, %s when it ran (strategies or defaults changed since? replay it with the papertrade version that ran it)", id, short(h), short(s.ConfigHash))}
 	}
 	log := a.log.Named("replay")
-	ins, _, err := backtest.Instances(c, a.registry, nil, log)
+	ins, descs, err := backtest.Instances(c, a.registry, nil, log)
 	if err != nil {
 		return err
 	}
-	rep, err := backtest.ReplaySession(ctx, backtest.SessionReplay{Session: s, Instances: ins, EquityInterval: c.EquityInterval, Pairs: pairs, Log: log})
+	// The report's collectors, fed as the live node fed its own (issue 18 item 11: --out was
+	// ignored with --session).
+	cols := make(map[string]*report.Collector, len(descs))
+	ordered := make([]*report.Collector, 0, len(descs))
+	for _, d := range descs {
+		col := report.NewCollector(d)
+		cols[d.Name] = col
+		ordered = append(ordered, col)
+	}
+	market := report.NewMarketRecorder(c.EquityInterval)
+	var trades uint64
+	observe := func(b []feed.Event) {
+		for i := range b {
+			market.Observe(&b[i])
+			if b[i].Kind == feed.KindTrade {
+				trades++
+			}
+		}
+	}
+	rep, err := backtest.ReplaySession(ctx, backtest.SessionReplay{Session: s, Instances: ins, EquityInterval: c.EquityInterval, Pairs: pairs,
+		Recorder: collectorsByInstance(cols), Observe: observe, Log: log})
 	if err != nil {
 		return err
 	}
@@ -112,6 +145,31 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64) error {
 	if err := p.Write(a.stdout); err != nil {
 		return err
 	}
+	if out != "" {
+		sum := &report.Summary{Run: report.Run{Version: Version, Mode: "replay of " + s.Mode + " session " + fmt.Sprint(id), Config: db,
+			ConfigHash: s.ConfigHash, Seed: c.Seed, Events: rep.Result.Events, Trades: trades}}
+		for _, m := range c.Models() {
+			sum.Run.FillModels = append(sum.Run.FillModels, m.String())
+		}
+		mk := market.Market()
+		var first, last time.Time
+		for i, ir := range rep.Result.Instances {
+			sum.Strategies = append(sum.Strategies, ordered[i].Summary(ir, mk))
+			if !ir.Start.IsZero() && (first.IsZero() || ir.Start.Before(first)) {
+				first = ir.Start
+			}
+			if ir.End.After(last) {
+				last = ir.End
+			}
+		}
+		if !first.IsZero() {
+			sum.Run.FirstTime, sum.Run.LastTime = report.Time(first), report.Time(last)
+		}
+		if err := writeReplayResults(out, sum, ordered, mk, string(s.Config)); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "results in %s: report.html, summary.json\n", out)
+	}
 	if !p.OK() {
 		return &ExitCodeError{Code: ExitDiverged, Err: fmt.Errorf("the replay of session %d does not reproduce its fills", id)}
 	}
@@ -123,4 +181,32 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// collectorsByInstance routes records to their instance's report collector.
+type collectorsByInstance map[string]*report.Collector
+
+func (m collectorsByInstance) Record(r *record.Record) {
+	if c := m[r.Instance]; c != nil {
+		c.Record(r)
+	}
+}
+
+// writeReplayResults writes a session replay's summary.json and report.html into dir.
+func writeReplayResults(dir string, sum *report.Summary, cols []*report.Collector, mk *report.Market, cfg string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := sum.JSON()
+	if err != nil {
+		return err
+	}
+	var html bytes.Buffer
+	if err := report.WriteHTML(&html, report.HTMLInput{Title: "papertrade session replay", Summary: sum, Collectors: cols, Market: mk, Config: cfg}); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "summary.json"), js, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "report.html"), html.Bytes(), 0o644)
 }

@@ -164,7 +164,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	}
 	ss, err := r.Sessions(context.Background())
 	r.Close()
-	if err != nil || len(ss) != 1 || ss[0].Status != "closed" || ss[0].TapeName != "session-1" {
+	if err != nil || len(ss) != 1 || ss[0].Status != "closed" || !strings.HasSuffix(ss[0].TapeName, "-session-1") {
 		t.Fatalf("sessions %+v %v", ss, err)
 	}
 	total := 0
@@ -190,7 +190,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	}
 
 	// The recording: one closed recording with the session's frames.
-	m, err := filepath.Glob(filepath.Join(rec, "session-1-*"+tape.ManifestSuffix))
+	m, err := filepath.Glob(filepath.Join(rec, ss[0].TapeName+"-*"+tape.ManifestSuffix))
 	if err != nil || len(m) != 1 {
 		t.Fatalf("recording manifests %v %v", m, err)
 	}
@@ -472,7 +472,7 @@ func TestLiveCrashRecovery(t *testing.T) {
 			seen[x.Order.Order.ID] = true
 		}
 	}
-	delivered := deliveredTrades(t, rec, "session-2", ss[1])
+	delivered := deliveredTrades(t, rec, ss[1].TapeName, ss[1])
 	n2 := 0
 	for _, x := range after {
 		switch x.Kind {

@@ -130,7 +130,7 @@ func TestReplayOfARecordingWithDrops(t *testing.T) {
 	if st := sess.Source.Stats(); st.Client.Reconnects < 2 {
 		t.Fatalf("the feed was not dropped: %+v", st)
 	}
-	ms, err := filepath.Glob(filepath.Join(rec, "session-1-*"+tape.ManifestSuffix))
+	ms, err := filepath.Glob(filepath.Join(rec, "*-session-1-*"+tape.ManifestSuffix))
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("recording %v %v", ms, err)
 	}
