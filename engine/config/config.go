@@ -82,6 +82,14 @@ type Sim struct {
 	BookDepth int
 	// StrictLot rejects quantities with more decimals than the pair allows.
 	StrictLot bool
+	// MarginOpening and MarginRollover are the margin fees in percent of the amount lent, by
+	// the asset Kraken lends (quote for a long, base for a short): on opening, and every 4
+	// hours a position stays open (engine/sim.Config.MarginRates and RolloverRates). The
+	// file's "margin: {opening: {USD: 0.025}, rollover: {USD: 0.025}}". Assets not named use
+	// Kraken's published rates (sim's defaults); a rollover not named, the opening rate.
+	// omitempty: a config without them hashes as before they existed (node.ConfigHash).
+	MarginOpening  map[string]decimal.Decimal `json:",omitempty"`
+	MarginRollover map[string]decimal.Decimal `json:",omitempty"`
 }
 
 // Data names the market data a backtest or sweep replays.
@@ -270,6 +278,8 @@ func (c *Config) SimConfig(name string) sim.Config {
 		TakerFee:         s.TakerFee,
 		BookDepth:        s.BookDepth,
 		StrictLot:        s.StrictLot,
+		MarginRates:      s.MarginOpening,
+		RolloverRates:    s.MarginRollover,
 	}
 }
 

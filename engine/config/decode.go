@@ -250,6 +250,44 @@ func (d *decoder) nonNegDecimal(dst *decimal.Decimal, set *bool) func(string, *y
 	}
 }
 
+// MaxMarginRatePct bounds a margin fee rate: Kraken's are 0.01-0.025% (support.kraken.com
+// 206161568); 1% every 4 hours would be over 500% a year.
+var MaxMarginRatePct = decimal.NewFromInt(1)
+
+// marginRates decodes a mapping of asset to margin fee rate (percent), in [0, 1].
+func (d *decoder) marginRates(dst *map[string]decimal.Decimal) func(string, *yaml.Node) {
+	return func(path string, n *yaml.Node) {
+		rn := resolve(n)
+		if isNull(rn) {
+			return
+		}
+		if rn.Kind != yaml.MappingNode {
+			d.errAt(rn, path, "want a mapping of asset to percent of the amount lent, e.g. {USD: 0.025, BTC: 0.01}, got %s", describe(rn))
+			return
+		}
+		keys, vals := d.entries(rn, path)
+		for i, k := range keys {
+			p := join(path, k.Value)
+			if k.Value == "" || strings.ContainsAny(k.Value, " \t/") {
+				d.errAt(k, p, "%q is not an asset name (e.g. USD, BTC)", k.Value)
+				continue
+			}
+			v, ok := d.decimalValue(vals[i], p)
+			if !ok {
+				continue
+			}
+			if v.Sign() < 0 || v.GreaterThan(MaxMarginRatePct) {
+				d.errAt(vals[i], p, "%s%% is outside 0..1%%: rates are percent of the amount lent (Kraken charges 0.01 to 0.025)", v)
+				continue
+			}
+			if *dst == nil {
+				*dst = map[string]decimal.Decimal{}
+			}
+			(*dst)[k.Value] = v
+		}
+	}
+}
+
 // ParseDuration parses a duration in Go's syntax ("90s", "1h30m") extended with days and
 // weeks ("30d", "2w", "1d12h").
 func ParseDuration(s string) (time.Duration, error) {
@@ -450,6 +488,12 @@ func (d *decoder) decode(data []byte) *Config {
 			}
 		}},
 		{"strict_lot", d.boolean(&c.Sim.StrictLot)},
+		{"margin", func(path string, n *yaml.Node) {
+			d.mapping(n, path, []field{
+				{"opening", d.marginRates(&c.Sim.MarginOpening)},
+				{"rollover", d.marginRates(&c.Sim.MarginRollover)},
+			})
+		}},
 		{"data", func(path string, n *yaml.Node) {
 			d.mapping(n, path, []field{
 				{"path", d.str(&c.Data.Path)},

@@ -21,6 +21,11 @@ fees:
   volume_30d: 0          # picks the Kraken fee tier (0 = entry tier: 0.25% maker, 0.40% taker)
   # maker: 0.16          # or override the schedule, in percent (give both maker and taker)
   # taker: 0.26
+# Margin fees of leveraged orders (shorts), percent of the amount Kraken lends, by the asset
+# lent; assets left out use Kraken's published rates (USD 0.025%, BTC 0.01%, others 0.02%).
+# margin:
+#   opening: {USD: 0.025, BTC: 0.01}   # charged when a position opens
+#   rollover: {USD: 0.025}             # every 4 hours it stays open (default: the opening rate)
 
 # The market data a backtest or sweep replays (--data, --from and --to override it).
 data:
