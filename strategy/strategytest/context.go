@@ -27,8 +27,12 @@ func BTCUSD() feed.PairInfo {
 		Taker:             []feed.FeeTier{{Volume: decimal.Zero, Percent: decimal.New(40, -2)}},
 		Maker:             []feed.FeeTier{{Volume: decimal.Zero, Percent: decimal.New(25, -2)}},
 		FeeVolumeCurrency: "USD",
-		// Spot margin: Kraken's BTC/USD allows leverage up to 5x on both sides (AssetPairs
-		// leverage_buy / leverage_sell), margin_call 80, margin_stop 40.
+		// Spot margin terms for tests, not a capture of BTC/USD's: leverage 2-5 both ways is
+		// the ladder support.kraken.com 205605288 describes ("Kraken currently offers up to
+		// 5x leverage", 2x-5x; the maximum depends on the pair); margin_call 80 and
+		// margin_stop 40 are what the captured AssetPairs XBTUSDT lists (nautilus_trader's
+		// REST fixture of 2025-11-10, which allows 2-10x) and Kraken's "approximately 80%"
+		// and "40%" (support.kraken.com 203325763). Live terms come from AssetPairs.
 		LeverageBuy: []int{2, 3, 4, 5}, LeverageSell: []int{2, 3, 4, 5},
 		MarginCall: decimal.NewFromInt(80), MarginStop: decimal.NewFromInt(40),
 	}
