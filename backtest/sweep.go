@@ -97,6 +97,10 @@ type TrialResult struct {
 	Cached  bool             // taken from the results database, not run again
 	Summary *report.Strategy // nil unless ok
 	Metric  float64          // the ranking metric; NaN when undefined
+	// Returns summarises the trial's per-period returns for the overfitting statistics (a
+	// few hundred bytes, whatever the data's length); nil when the trial did not run or its
+	// data is too short.
+	Returns *TrialReturns
 }
 
 // WindowResult is one walk-forward window: the best trial on the training data and its
@@ -117,6 +121,9 @@ type SweepResult struct {
 	Results                      []TrialResult // ranked (plain sweep) or in run order (walk-forward)
 	Windows                      []WindowResult
 	Ran, Cached, Invalid, Failed int
+	// Overfitting says how much of the best trial's result is luck (plain sweeps; nil for a
+	// walk-forward sweep, or when no trial has returns). A shard sees only its own trials.
+	Overfitting *Overfitting
 }
 
 // Trials enumerates a sweep's trials in their deterministic order: the grid in odometer
@@ -359,6 +366,7 @@ func Sweep(ctx context.Context, opts SweepOptions) (*SweepResult, error) {
 			return nil, err
 		}
 		res.Results = s.rank(rs)
+		res.Overfitting = overfitting(res.Results)
 	} else {
 		if err := s.walkForward(ctx, trials, *sw.WalkForward, from, to, res); err != nil {
 			return nil, err
@@ -379,6 +387,9 @@ func Sweep(ctx context.Context, opts SweepOptions) (*SweepResult, error) {
 		}
 	}
 	if err := writeSweepCSV(filepath.Join(out, "sweep.csv"), res, sw.Params); err != nil {
+		return nil, err
+	}
+	if err := writeSweepSummary(filepath.Join(out, "summary.json"), res, opts); err != nil {
 		return nil, err
 	}
 	if sw.WalkForward != nil {
@@ -544,6 +555,7 @@ func (s *sweeper) trial(ctx context.Context, slot int, t Trial) TrialResult {
 		r.Status, r.Err = "failed", sum.Fault
 	}
 	r.Metric = metricOf(&sum, s.metric)
+	r.Returns = trialReturns(col.Equity(), s.c.EquityInterval)
 	return r
 }
 

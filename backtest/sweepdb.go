@@ -38,7 +38,13 @@ const resultsSchema = `CREATE TABLE IF NOT EXISTS trials (
 	fees REAL, final_equity REAL,
 	summary       TEXT NOT NULL      -- the trial's summary.json strategy object, or ''
 );
-CREATE INDEX IF NOT EXISTS trials_param_hash ON trials(param_hash);`
+CREATE INDEX IF NOT EXISTS trials_param_hash ON trials(param_hash);
+-- A separate table, so databases written before it existed keep working (their trials have
+-- no returns until run again) and shard merges of trials are unchanged.
+CREATE TABLE IF NOT EXISTS trial_returns (
+	key     TEXT PRIMARY KEY,  -- trials.key
+	returns TEXT NOT NULL      -- JSON of backtest.TrialReturns: moments and 16 block sums
+);`
 
 func openResults(path string) (*resultsDB, error) {
 	db, err := sql.Open("sqlite", path)
@@ -77,6 +83,18 @@ func (r *resultsDB) get(key string) (TrialResult, bool, error) {
 		}
 		res.Summary = &s
 	}
+	var rets string
+	err = r.db.QueryRow(`SELECT returns FROM trial_returns WHERE key = ?`, key).Scan(&rets)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return res, false, fmt.Errorf("backtest: results database: %w", err)
+	default:
+		var tr TrialReturns
+		if json.Unmarshal([]byte(rets), &tr) == nil {
+			res.Returns = &tr
+		}
+	}
 	return res, true, nil
 }
 
@@ -107,6 +125,15 @@ func (r *resultsDB) put(key, typ string, res *TrialResult) error {
 			append(vals, string(summary))...)...)
 	if err != nil {
 		return fmt.Errorf("backtest: results database: %w", err)
+	}
+	if res.Returns != nil {
+		b, err := json.Marshal(res.Returns)
+		if err != nil {
+			return err
+		}
+		if _, err := r.db.Exec(`INSERT OR REPLACE INTO trial_returns (key, returns) VALUES (?, ?)`, key, string(b)); err != nil {
+			return fmt.Errorf("backtest: results database: %w", err)
+		}
 	}
 	return nil
 }

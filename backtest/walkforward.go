@@ -120,7 +120,7 @@ func writeSweepCSV(path string, res *SweepResult, params []config.SweepParam) er
 		for _, p := range params {
 			head = append(head, p.Name)
 		}
-		head = append(append(head, metricColumns...), "cached", "error")
+		head = append(append(head, metricColumns...), "sharpe_per_period", "deflated_sharpe", "cached", "error")
 		if err := w.Write(head); err != nil {
 			return err
 		}
@@ -133,7 +133,8 @@ func writeSweepCSV(path string, res *SweepResult, params []config.SweepParam) er
 			row := []string{strconv.Itoa(rank), strconv.Itoa(r.Window), r.Phase, formatTime(r.From), formatTime(r.To),
 				strconv.Itoa(r.Index), r.Hash, r.Status}
 			row = append(row, r.Values...)
-			row = append(append(row, metricCells(r.Summary)...), strconv.FormatBool(r.Cached), r.Err)
+			row = append(append(row, metricCells(r.Summary)...), overfitCells(res.Overfitting, r.Returns)...)
+			row = append(row, strconv.FormatBool(r.Cached), r.Err)
 			if err := w.Write(row); err != nil {
 				return err
 			}

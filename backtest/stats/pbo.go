@@ -58,18 +58,19 @@ type PBOResult struct {
 	// PBO is the probability of backtest overfitting: the share of the in-sample/out-of-
 	// sample splits in which the trial that was best in sample ranks at or below the median
 	// out of sample (logit <= 0).
-	PBO float64
+	PBO float64 `json:"pbo"`
 	// Splits is the number of splits evaluated: C(S, S/2) for S blocks.
-	Splits int
+	Splits int `json:"splits"`
 	// Trials and Blocks are the matrix's dimensions.
-	Trials, Blocks int
+	Trials int `json:"trials"`
+	Blocks int `json:"blocks"`
 	// MedianLogit is the median of the logits λ = ln(ω/(1-ω)) of the in-sample best trial's
 	// relative out-of-sample rank ω; positive means the in-sample winner tends to stay above
 	// the median.
-	MedianLogit float64
+	MedianLogit float64 `json:"median_logit"`
 	// LossRate is the share of splits in which the in-sample best trial has an
 	// out-of-sample Sharpe ratio below zero (the paper's probability of loss).
-	LossRate float64
+	LossRate float64 `json:"loss_rate"`
 }
 
 // MaxSplits bounds the number of splits PBO evaluates: C(16, 8) = 12,870, the paper's
