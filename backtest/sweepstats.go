@@ -156,10 +156,15 @@ func overfitCells(o *Overfitting, tr *TrialReturns) []string {
 	if o == nil || tr == nil {
 		return []string{"", ""}
 	}
+	return []string{report.Num(tr.Moments.Sharpe()).String(), report.Num(o.DeflatedSharpeOf(tr)).String()}
+}
+
+// DeflatedSharpeOf is the deflated Sharpe ratio of any trial of the sweep, as if it were the
+// one selected: the probability that its Sharpe ratio beats the best of o.Trials skill-less
+// trials. NaN when undefined.
+func (o *Overfitting) DeflatedSharpeOf(tr *TrialReturns) float64 {
 	m := &tr.Moments
-	sr := m.Sharpe()
-	dsr := stats.DeflatedSharpe(sr, m.N, m.Skew(), m.Kurtosis(), o.Trials, float64(o.SharpeVariance))
-	return []string{report.Num(sr).String(), report.Num(dsr).String()}
+	return stats.DeflatedSharpe(m.Sharpe(), m.N, m.Skew(), m.Kurtosis(), o.Trials, float64(o.SharpeVariance))
 }
 
 // sweepSummary is summary.json of a sweep.

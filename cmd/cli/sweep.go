@@ -47,15 +47,28 @@ func newSweepCmd(a *app) *cobra.Command {
 of seeded random draws from them (random), each a backtest of the searched instance alone. The data
 is decoded once and shared in memory by all trials, which run --parallel at a time.
 
-Results go to --out: sweep.csv (every trial, ranked by the metric) and sweep.db, a SQLite table
-keyed by a hash of the parameters and of everything else the result depends on (data hashes,
-simulator settings, seed, version, window). A re-run skips the trials already in the database, so
-an interrupted sweep resumes where it stopped.
+Results go to --out: sweep.csv (every trial, ranked by the metric), summary.json and sweep.db, a
+SQLite table keyed by a hash of the parameters and of everything else the result depends on (data
+hashes, simulator settings, seed, version, window). A re-run skips the trials already in the
+database, so an interrupted sweep resumes where it stopped.
+
+Picking the best of many trials flatters it. A plain sweep says how much of the best result is
+luck: the Deflated Sharpe Ratio (DSR, Bailey & López de Prado 2014) of the top-ranked trial is the
+probability that its Sharpe ratio beats what the best of that many skill-less trials would show
+(0.95 or more is a discovery), and the Probability of Backtest Overfitting (PBO, Bailey, Borwein,
+López de Prado & Zhu 2015) is the share of the 12,870 ways of splitting the data into 8 of 16
+time blocks in sample and 8 out of sample where the trial with the best in-sample Sharpe ratio
+ends at or below the median out of sample (about 0.5 for pure luck, near 0 for a real edge).
+Both, with a one-line verdict, are printed under the table and written to summary.json; sweep.csv
+has each trial's per-period Sharpe ratio and DSR.
 
 --shard i/N runs only the trials whose index is i modulo N (i from 0), so N machines (Kubernetes
 Indexed Jobs, Slurm arrays, GNU parallel) split a sweep deterministically; with --shards N, i comes
 from $JOB_COMPLETION_INDEX. Shard databases merge by key:
-  sqlite3 all.db "ATTACH 'shard1/sweep.db' AS s; INSERT OR IGNORE INTO trials SELECT * FROM s.trials"
+  sqlite3 all.db "ATTACH 'shard1/sweep.db' AS s; INSERT OR IGNORE INTO trials SELECT * FROM s.trials;
+    INSERT OR IGNORE INTO trial_returns SELECT * FROM s.trial_returns"
+A shard's DSR and PBO cover its own trials; re-run the whole sweep on the merged database (every
+trial cached) for the statistics of all of them.
 
 --walk-forward train=30d,test=7d optimises on each training window, scores the winner on the test
 window that follows, and moves on by the test length (walkforward.csv). Durations accept d and w.
@@ -200,7 +213,7 @@ func runSweep(ctx context.Context, a *app, o sweepOptions) error {
 	if shards > 1 {
 		shardText = fmt.Sprintf(" (shard %d/%d)", shard, shards)
 	}
-	fmt.Fprintf(a.stdout, "\n%d trials%s: %d ran, %d cached, %d invalid, %d failed in %.1fs\nresults in %s (sweep.csv, sweep.db%s)\n",
+	fmt.Fprintf(a.stdout, "\n%d trials%s: %d ran, %d cached, %d invalid, %d failed in %.1fs\nresults in %s (sweep.csv, summary.json, sweep.db%s)\n",
 		len(res.Results), shardText, res.Ran, res.Cached, res.Invalid, res.Failed, time.Since(began).Seconds(), out,
 		map[bool]string{true: ", walkforward.csv"}[len(res.Windows) > 0])
 	return nil
@@ -210,13 +223,13 @@ func printSweep(a *app, res *backtest.SweepResult, top int) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	label := metricLabel(res)
 	if len(res.Windows) == 0 {
-		fmt.Fprintf(tw, "rank\t%s\t%s\treturn\tmax dd\ttrips\tstatus\n", strings.Join(res.Params, "\t"), label)
+		fmt.Fprintf(tw, "rank\t%s\t%s\treturn\tmax dd\ttrips\tdsr\tstatus\n", strings.Join(res.Params, "\t"), label)
 		for i, r := range res.Results {
 			if i >= top {
 				break
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, strings.Join(r.Values, "\t"), metricText(r.Metric),
-				pctOf(r.Summary, "return"), pctOf(r.Summary, "max_drawdown"), tradesOf(r.Summary), r.Status)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, strings.Join(r.Values, "\t"), metricText(r.Metric),
+				pctOf(r.Summary, "return"), pctOf(r.Summary, "max_drawdown"), tradesOf(r.Summary), dsrText(res.Overfitting, r.Returns), r.Status)
 		}
 	} else {
 		fmt.Fprintf(tw, "window\ttrain\ttest\t%s\ttrain %s\ttest return\ttest sharpe\n", strings.Join(res.Params, "\t"), label)
@@ -234,6 +247,26 @@ func printSweep(a *app, res *backtest.SweepResult, top int) {
 		}
 	}
 	tw.Flush()
+	if o := res.Overfitting; o != nil {
+		fmt.Fprintf(a.stdout, "\noverfitting over %d trials: deflated sharpe %s (0.95 is a discovery), PBO %s\n",
+			o.Trials, fixed2(o.DSR), fixed2(o.PBO))
+		fmt.Fprintln(a.stdout, wrap("verdict: "+o.Verdict, 98, "  ") /* continuation lines start with 2 spaces: at most 100 columns */)
+	}
+}
+
+// dsrText is a trial's deflated Sharpe ratio in the terminal table ("-" when undefined).
+func dsrText(o *backtest.Overfitting, tr *backtest.TrialReturns) string {
+	if o == nil || tr == nil {
+		return "-"
+	}
+	return fixed2(report.Num(o.DeflatedSharpeOf(tr)))
+}
+
+func fixed2(n report.Num) string {
+	if !n.Valid() {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(n), 'f', 2, 64)
 }
 
 // metricLabel names the ranking column: on windows too short for annualised metrics the

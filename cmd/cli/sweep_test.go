@@ -47,7 +47,8 @@ func TestSweepCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, stdout, errs)
 	}
-	for _, want := range []string{"rank", "fast", "slow", "4 trials: 4 ran, 0 cached", "sweep.csv, sweep.db"} {
+	for _, want := range []string{"rank", "fast", "slow", "dsr", "4 trials: 4 ran, 0 cached", "sweep.csv, summary.json, sweep.db",
+		"overfitting over 4 trials: deflated sharpe ", "\nverdict: "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -55,6 +56,16 @@ func TestSweepCommand(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(out, "sweep.csv"))
 	if err != nil || strings.Count(string(b), "\n") != 5 {
 		t.Errorf("sweep.csv (%v):\n%s", err, b)
+	}
+	for i, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "verdict") || strings.HasPrefix(line, "  ") {
+			if n := len([]rune(line)); n > 100 {
+				t.Errorf("line %d is %d columns, want at most 100: %q", i+1, n, line)
+			}
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "summary.json")); err != nil || !strings.Contains(string(b), `"verdict": "`) {
+		t.Errorf("summary.json (%v):\n%s", err, b)
 	}
 	// Resumed: nothing runs again.
 	_, stdout, _ = runCLI(t, "sweep", "-c", cfg, "--out", out, "--log-level", "warn")
