@@ -281,7 +281,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			// with the data.
 			ir.Start = obs.first
 		}
-		sum.Strategies = append(sum.Strategies, is.col.Summary(ir, market))
+		st := is.col.Summary(ir, market)
+		st.CI = confidenceIntervals(&st, is.col.Equity(), c.EquityInterval, c.Seed, i)
+		sum.Strategies = append(sum.Strategies, st)
 		res.Collectors = append(res.Collectors, is.col)
 	}
 	if opts.Now != nil {

@@ -201,3 +201,37 @@ func writeSweepSummary(path string, res *SweepResult, opts SweepOptions) error {
 	}
 	return nil
 }
+
+// confidenceIntervals bootstraps a backtest instance's headline metrics from its equity
+// curve (the report's returns: resampled at the equity interval) and its trips, seeded by
+// the run seed and the instance's position so every run of the same config reports the
+// same intervals.
+func confidenceIntervals(st *report.Strategy, eq []report.EquityPoint, interval time.Duration, seed uint64, instance int) *report.Intervals {
+	if interval <= 0 {
+		interval = record.DefaultEquityInterval
+	}
+	rets := report.Returns(report.Resample(eq, interval))
+	b := stats.Bootstrap{Seed: seed ^ uint64(instance+1)*0x9e3779b97f4a7c15}
+	r := b.Returns(rets)
+	pair := func(iv stats.Interval) [2]report.Num { return [2]report.Num{report.Num(iv.Lo), report.Num(iv.Hi)} }
+	nan := report.Num(math.NaN())
+	ci := &report.Intervals{
+		Level: r.Level, Samples: r.Samples, Block: r.Block, Seed: b.Seed,
+		Method: fmt.Sprintf("circular block bootstrap of %d returns in blocks of %d; trips resampled with replacement", len(rets), r.Block),
+		Return: pair(r.Return), SharpePeriod: pair(r.Sharpe), MaxDD: pair(r.MaxDrawdown), Sharpe: [2]report.Num{nan, nan},
+		WinRate: pair(b.WinRate(winsOf(st), st.Trades)),
+	}
+	if st.Sharpe.Valid() && st.PeriodsPerYear > 0 {
+		k := math.Sqrt(st.PeriodsPerYear)
+		ci.Sharpe = [2]report.Num{report.Num(r.Sharpe.Lo * k), report.Num(r.Sharpe.Hi * k)}
+	}
+	return ci
+}
+
+// winsOf recovers the number of winning trips from the summary's win rate.
+func winsOf(st *report.Strategy) int {
+	if !st.WinRate.Valid() {
+		return 0
+	}
+	return int(math.Round(float64(st.WinRate) * float64(st.Trades)))
+}

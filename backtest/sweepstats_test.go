@@ -170,3 +170,22 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestConfidenceIntervalsSeeded: the same equity, trips and seed give the same intervals;
+// another instance of the run draws its own.
+func TestConfidenceIntervalsSeeded(t *testing.T) {
+	eq := equityWalk(rand.New(rand.NewPCG(3, 3)), 500, 0.0002)
+	st := &report.Strategy{Trades: 40, WinRate: 0.55, Sharpe: report.Num(math.NaN())}
+	a := confidenceIntervals(st, eq, time.Minute, 5, 0)
+	b := confidenceIntervals(st, eq, time.Minute, 5, 0)
+	c := confidenceIntervals(st, eq, time.Minute, 5, 1)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	jc, _ := json.Marshal(c)
+	if !bytes.Equal(ja, jb) || bytes.Equal(ja, jc) {
+		t.Errorf("same seed and instance:\n%s\n%s\nother instance:\n%s", ja, jb, jc)
+	}
+	if !(a.WinRate[0] < 0.55 && 0.55 < a.WinRate[1]) || a.Sharpe[0].Valid() || a.Block != 8 {
+		t.Errorf("intervals %s: want win rate around 0.55, no annualised Sharpe (short run), blocks of 8", ja)
+	}
+}

@@ -121,6 +121,28 @@ type Strategy struct {
 	EquityPoints   int     `json:"equity_points"`
 	Periods        int     `json:"return_periods"`
 	PeriodsPerYear float64 `json:"periods_per_year"`
+
+	// CI holds bootstrap confidence intervals of the headline metrics; nil unless the caller
+	// computed them (backtests do; live sessions and sweep trials do not).
+	CI *Intervals `json:"confidence_intervals,omitempty"`
+}
+
+// Intervals are confidence intervals of a run's headline metrics, each [low, high] (null
+// ends when undefined). They say how much the metrics could differ on another draw of
+// similar market data: the returns are resampled in blocks (circular block bootstrap), the
+// trips' wins and losses with replacement, seeded so a run always reports the same ones.
+type Intervals struct {
+	Level   float64 `json:"level"`   // central coverage, e.g. 0.95
+	Method  string  `json:"method"`  // how they were drawn, in words
+	Samples int     `json:"samples"` // resamples
+	Block   int     `json:"block"`   // block length, in return periods
+	Seed    uint64  `json:"seed"`
+
+	Return       [2]Num `json:"return"`
+	SharpePeriod [2]Num `json:"sharpe_per_period"`
+	Sharpe       [2]Num `json:"sharpe"` // annualised; null on runs shorter than MinAnnualSpan
+	MaxDD        [2]Num `json:"max_drawdown"`
+	WinRate      [2]Num `json:"win_rate"`
 }
 
 // PairSummary is one pair's share of an instance's results, in the pair's quote currency.
