@@ -189,3 +189,18 @@ func TestConfidenceIntervalsSeeded(t *testing.T) {
 		t.Errorf("intervals %s: want win rate around 0.55, no annualised Sharpe (short run), blocks of 8", ja)
 	}
 }
+
+func TestDegradation(t *testing.T) {
+	win := func(is, oos float64) WindowResult {
+		return WindowResult{Best: &TrialResult{Summary: &report.Strategy{SharpePeriod: report.Num(is)}},
+			Test: &TrialResult{Summary: &report.Strategy{SharpePeriod: report.Num(oos)}}}
+	}
+	ws := []WindowResult{win(0.2, 0.05), win(0.1, -0.05), win(math.NaN(), 0.3), {Best: &TrialResult{}}}
+	is, oos, n := Degradation(ws)
+	if n != 2 || math.Abs(is-0.15) > 1e-12 || math.Abs(oos-0) > 1e-12 {
+		t.Errorf("Degradation = %g, %g over %d windows; want 0.15, 0 over 2 (undefined windows skipped)", is, oos, n)
+	}
+	if _, _, n := Degradation(nil); n != 0 {
+		t.Errorf("no windows: n %d", n)
+	}
+}

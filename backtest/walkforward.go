@@ -155,6 +155,7 @@ func writeWalkForwardCSV(path string, res *SweepResult, params []config.SweepPar
 		for _, m := range metricColumns {
 			head = append(head, "test_"+m)
 		}
+		head = append(head, "train_sharpe_per_period", "test_sharpe_per_period", "sharpe_degradation")
 		if err := w.Write(head); err != nil {
 			return err
 		}
@@ -174,6 +175,8 @@ func writeWalkForwardCSV(path string, res *SweepResult, params []config.SweepPar
 				}
 				row = append(row, metricCells(ts)...)
 			}
+			is, oos := wr.Sharpes()
+			row = append(row, report.Num(is).String(), report.Num(oos).String(), report.Num(oos-is).String())
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -195,4 +198,38 @@ func writeCSV(path string, fill func(*csv.Writer) error) error {
 		return fmt.Errorf("backtest: writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// Sharpes are the per-period Sharpe ratios of the window's best trial in sample (training)
+// and out of sample (test); NaN when undefined. Per period, so windows of different lengths
+// compare: the drop from the first to the second is how much of the optimised result was
+// fitted to the training data.
+func (w *WindowResult) Sharpes() (inSample, outOfSample float64) {
+	inSample, outOfSample = math.NaN(), math.NaN()
+	if w.Best != nil && w.Best.Summary != nil {
+		inSample = float64(w.Best.Summary.SharpePeriod)
+	}
+	if w.Test != nil && w.Test.Summary != nil {
+		outOfSample = float64(w.Test.Summary.SharpePeriod)
+	}
+	return inSample, outOfSample
+}
+
+// Degradation summarises walk-forward windows: the mean per-period Sharpe ratio of the
+// windows' best trials in sample and out of sample, over the windows where both are
+// defined (n). A large drop says the optimisation fits noise.
+func Degradation(ws []WindowResult) (inSample, outOfSample float64, n int) {
+	for i := range ws {
+		is, oos := ws[i].Sharpes()
+		if math.IsNaN(is) || math.IsNaN(oos) || math.IsInf(is, 0) || math.IsInf(oos, 0) {
+			continue
+		}
+		inSample += is
+		outOfSample += oos
+		n++
+	}
+	if n == 0 {
+		return math.NaN(), math.NaN(), 0
+	}
+	return inSample / float64(n), outOfSample / float64(n), n
 }

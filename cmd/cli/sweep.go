@@ -247,6 +247,10 @@ func printSweep(a *app, res *backtest.SweepResult, top int) {
 		}
 	}
 	tw.Flush()
+	if is, oos, n := backtest.Degradation(res.Windows); n > 0 {
+		fmt.Fprintf(a.stdout, "\nwalk-forward over %d windows: sharpe/period in sample %s, out of sample %s (change %s)\n",
+			n, metricText(is), metricText(oos), metricText(oos-is))
+	}
 	if o := res.Overfitting; o != nil {
 		fmt.Fprintf(a.stdout, "\noverfitting over %d trials: deflated sharpe %s (0.95 is a discovery), PBO %s\n",
 			o.Trials, fixed2(o.DSR), fixed2(o.PBO))
