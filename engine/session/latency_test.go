@@ -17,13 +17,15 @@ import (
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/kraken/krakentest"
+	"github.com/papertrade/papertrade/feed/tape"
 	"github.com/papertrade/papertrade/strategy"
 )
 
-// recvTimes remembers when each trade's frame was read from the socket, by pair and trade id
-// (a ring: the strategies look a trade up within microseconds of its arrival).
+// recvTimes remembers when each trade's frame was read from the socket, by pair and trade id.
+// It is written by the source's observer, which may run after the strategies saw the trade
+// (observers are off the reader's path), so latencies are computed after the run.
 type recvTimes struct {
-	ring [2][1 << 16]atomic.Int64
+	ring [2][1 << 20]atomic.Int64
 }
 
 func (r *recvTimes) slot(p feed.Pair, id uint64) *atomic.Int64 {
@@ -31,24 +33,29 @@ func (r *recvTimes) slot(p feed.Pair, id uint64) *atomic.Int64 {
 	if p != testPairs[0] {
 		i = 1
 	}
-	return &r.ring[i][id&(1<<16-1)]
+	return &r.ring[i][id&(1<<20-1)]
 }
 
-// probe is a strategy that measures, for every trade, the time from the frame's read to its
-// OnTrade callback; with every > 0 it also trades (a market order every `every` trades) so
-// the journal has fills to write.
+// seen is one trade as a probe saw it: which trade, and when OnTrade ran.
+type seen struct {
+	pair feed.Pair
+	id   uint64
+	at   int64
+}
+
+// probe is a strategy that notes, for every trade, when its OnTrade callback ran; with
+// every > 0 it also trades (a market order every `every` trades) so the journal has fills
+// to write.
 type probe struct {
-	recv  *recvTimes
 	from  time.Time // ignore the warm-up
-	lat   []time.Duration
+	seen  []seen
 	every int
 	n     int
 }
 
 func (p *probe) OnTrade(c strategy.Context, t feed.Trade) error {
-	now := time.Now()
-	if r := p.recv.slot(t.Pair, t.ID).Load(); r != 0 && now.After(p.from) {
-		p.lat = append(p.lat, now.Sub(time.Unix(0, r)))
+	if now := time.Now(); now.After(p.from) {
+		p.seen = append(p.seen, seen{pair: t.Pair, id: t.ID, at: now.UnixNano()})
 	}
 	p.n++
 	if p.every > 0 && p.n%p.every == 0 {
@@ -64,14 +71,22 @@ func (p *probe) OnTrade(c strategy.Context, t feed.Trade) error {
 
 // tickLatency runs a live session on the look-alike at rate events/s for d with n probe
 // strategies, and returns every measured latency and the frame rate achieved.
-func tickLatency(tb testing.TB, rate float64, d time.Duration, n, every int, journaled bool) ([]time.Duration, float64, journal.Stats) {
+func tickLatency(tb testing.TB, rate float64, d time.Duration, n, every int, journaled, recorded bool) ([]time.Duration, float64, journal.Stats) {
 	srv, err := krakentest.Listen("127.0.0.1:0", krakentest.WithMarket(synthMarket(tb, 21), rate), krakentest.WithQueueLimit(1<<20))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer srv.Close()
 	rt := &recvTimes{}
+	var tw *tape.Writer
+	if recorded {
+		if tw, err = tape.NewWriter(tb.TempDir()); err != nil {
+			tb.Fatal(err)
+		}
+		defer tw.Close()
+	}
 	live, err := session.NewLive(session.LiveConfig{
+		Tape:   tw,
 		Client: kraken.ClientConfig{API: feed.APIV2, URL: srv.URLv2(), Pairs: testPairs, Channels: []string{"trade", "book"}, Depth: 10, Seed: 1},
 		Observe: func(b []feed.Event) {
 			for i := range b {
@@ -88,7 +103,7 @@ func tickLatency(tb testing.TB, rate float64, d time.Duration, n, every int, jou
 	var probes []*probe
 	var ins []engine.Instance
 	for i := range n {
-		p := &probe{recv: rt, from: warm, every: every}
+		p := &probe{from: warm, every: every}
 		probes = append(probes, p)
 		ins = append(ins, engine.Instance{Name: fmt.Sprint("probe-", i), Strategy: p, Pairs: testPairs,
 			Balances: []engine.Deposit{{Asset: "USD", Amount: decimal.NewFromInt(10_000_000)}}})
@@ -125,7 +140,11 @@ func tickLatency(tb testing.TB, rate float64, d time.Duration, n, every int, jou
 	}
 	var all []time.Duration
 	for _, p := range probes {
-		all = append(all, p.lat...)
+		for _, v := range p.seen {
+			if r := rt.slot(v.pair, v.id).Load(); r != 0 {
+				all = append(all, time.Duration(v.at-r))
+			}
+		}
 	}
 	slices.Sort(all)
 	return all, float64(live.Stats().Client.Frames) / el.Seconds(), js
@@ -141,14 +160,16 @@ func pct(s []time.Duration, q float64) time.Duration {
 // BenchmarkTickToStrategy measures the latency from a frame's read on the socket (the
 // client's receive stamp) to the OnTrade callback of each of 8 strategies, live, on loopback
 // against the Kraken look-alike, at about 1,000 and 10,000 frames/s, with and without a
-// journal receiving the strategies' records. It runs a fixed 6 s per case whatever b.N is
-// (use -benchtime=1x); scripts/bench-latency runs it.
+// journal receiving the strategies' records, and with the journal and a recording (every frame
+// zstd-compressed onto a tape), as `papertrade live` runs by default. It runs a fixed 6 s per
+// case whatever b.N is (use -benchtime=1x); scripts/bench-latency runs it.
 func BenchmarkTickToStrategy(b *testing.B) {
 	for _, c := range []struct {
 		rate      float64
 		every     int
 		journaled bool
-	}{{1000, 0, false}, {10000, 0, false}, {1000, 50, false}, {1000, 50, true}} {
+		recorded  bool
+	}{{1000, 0, false, false}, {10000, 0, false, false}, {1000, 50, false, false}, {1000, 50, true, false}, {1000, 50, true, true}} {
 		name := fmt.Sprintf("rate=%g", c.rate)
 		if c.every > 0 {
 			name += "/trading"
@@ -156,12 +177,15 @@ func BenchmarkTickToStrategy(b *testing.B) {
 		if c.journaled {
 			name += "/journal"
 		}
+		if c.recorded {
+			name += "/tape"
+		}
 		b.Run(name, func(b *testing.B) {
 			var lat []time.Duration
 			var fps float64
 			var js journal.Stats
 			for range b.N {
-				lat, fps, js = tickLatency(b, c.rate, 6*time.Second, 8, c.every, c.journaled)
+				lat, fps, js = tickLatency(b, c.rate, 6*time.Second, 8, c.every, c.journaled, c.recorded)
 			}
 			if len(lat) == 0 {
 				b.Fatal("no trade measured")
