@@ -2,6 +2,7 @@ package tape
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -146,6 +147,14 @@ func TestManifestErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	edit := func(change func(*Manifest)) []byte {
+		var m Manifest
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		change(&m)
+		return must(json.Marshal(&m))
+	}
 	tests := []struct {
 		name    string
 		content []byte
@@ -158,6 +167,16 @@ func TestManifestErrors(t *testing.T) {
 		{"syntax", good[:40], "byte ", nil},
 		{"types", bytes.Replace(good, []byte(`"version": 1`), []byte(`"version": "1"`), 1), "malformed manifest", nil},
 		{"absolute segment", bytes.Replace(good, []byte(`"path": "2026`), []byte(`"path": "/2026`), 1), "want a relative path", nil},
+		// issue 15 item 9: a manifest names files only beside or under itself, each once, in zstd
+		{"segment outside", edit(func(m *Manifest) { m.Segments[0].Path = "../../../../etc/passwd" }), "outside the tape directory", ErrManifest},
+		{"segment climbs out", edit(func(m *Manifest) { m.Segments[0].Path = "2026-11-24/../../x" + SegmentSuffix }), "outside the tape directory", ErrManifest},
+		{"segment twice", edit(func(m *Manifest) { m.Segments = append(m.Segments, m.Segments[0], m.Segments[0]) }), "listed again", ErrManifest},
+		{"segment twice spelled apart", edit(func(m *Manifest) {
+			m.Segments = append(m.Segments, m.Segments[0])
+			m.Segments[1].Path = "./" + m.Segments[1].Path
+		}), "listed again", ErrManifest},
+		{"unknown compression", edit(func(m *Manifest) { m.Compression = "gzip" }), `compression "gzip"`, ErrManifest},
+		{"no compression", edit(func(m *Manifest) { m.Compression = "" }), `compression ""`, ErrManifest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,4 +260,33 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// FuzzManifest: any bytes as a manifest end in a manifest or a PosError naming the file, and
+// an accepted manifest names each segment once, inside its directory, in zstd.
+func FuzzManifest(f *testing.F) {
+	f.Add([]byte(`{"format":"papertrade-tape","version":1,"name":"seg","compression":"zstd","segments":[{"path":"a/seg.jsonl.zst"}]}`))
+	f.Add([]byte(`{"format":"papertrade-tape","version":1,"compression":"zstd","segments":[{"path":"a/../../b"},{"path":"./a"}]}`))
+	f.Add([]byte(`{"format":"papertrade-tape","version":1,"compression":"zstd","segments":[{"path":"a"},{"path":"a/"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseManifest("m"+ManifestSuffix, data)
+		if err != nil {
+			var pe *PosError
+			if !errors.As(err, &pe) || pe.File != "m"+ManifestSuffix {
+				t.Fatalf("error %v does not name the manifest", err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, s := range m.Segments {
+			p := filepath.Clean(filepath.FromSlash(s.Path))
+			if !filepath.IsLocal(p) || seen[p] {
+				t.Fatalf("accepted segment %q (seen %v)", s.Path, seen[p])
+			}
+			seen[p] = true
+		}
+		if m.Compression != "zstd" {
+			t.Fatalf("accepted compression %q", m.Compression)
+		}
+	})
 }

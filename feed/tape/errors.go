@@ -13,6 +13,13 @@ var (
 	ErrVersion = errors.New("unsupported tape version")
 	// ErrNoData reports a path that holds no manifest and no segment.
 	ErrNoData = errors.New("no tape found")
+	// ErrManifest reports a manifest that cannot be trusted to describe its recording: a
+	// segment outside the manifest's directory, a segment listed twice, or a compression
+	// this build does not read.
+	ErrManifest = errors.New("bad tape manifest")
+	// ErrMissingSegment reports a segment the manifest lists as finished that cannot be
+	// opened: replaying around it would silently leave a hole in the data.
+	ErrMissingSegment = errors.New("segment missing")
 )
 
 // PosError is a read error with its place: the file and, when known, the line (1-based, in

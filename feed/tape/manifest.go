@@ -86,12 +86,37 @@ func parseManifest(path string, b []byte) (*Manifest, error) {
 	if m.Version < 1 || m.Version > Version {
 		return nil, &PosError{File: path, Err: fmt.Errorf("%w: format version %d, this build reads versions 1 to %d", ErrVersion, m.Version, Version)}
 	}
-	for i, s := range m.Segments {
-		if s.Path == "" || filepath.IsAbs(filepath.FromSlash(s.Path)) {
-			return nil, &PosError{File: path, Err: fmt.Errorf("malformed manifest: segment %d has path %q, want a relative path", i, s.Path)}
-		}
+	if err := m.check(); err != nil {
+		return nil, &PosError{File: path, Err: err}
 	}
 	return &m, nil
+}
+
+// check refuses what a Writer never writes and a reader must not follow (issue 15 item 9): a
+// segment path that leaves the manifest's directory (../, absolute: a hand-edited or hostile
+// manifest made the reader open /etc/passwd), a segment listed twice (its frames were
+// replayed twice), and a compression other than zstd (it was ignored and the file read as
+// zstd anyway). The check is lexical: symbolic links inside the directory are the user's.
+func (m *Manifest) check() error {
+	if m.Compression != "zstd" {
+		return fmt.Errorf("%w: compression %q, this build reads only \"zstd\" (convert the segments with zstd and set \"compression\": \"zstd\")", ErrManifest, m.Compression)
+	}
+	seen := make(map[string]int, len(m.Segments))
+	for i, s := range m.Segments {
+		p := filepath.FromSlash(s.Path)
+		switch {
+		case s.Path == "" || filepath.IsAbs(p):
+			return fmt.Errorf("%w: malformed manifest: segment %d has path %q, want a relative path", ErrManifest, i, s.Path)
+		case !filepath.IsLocal(p):
+			return fmt.Errorf("%w: segment %d has path %q, outside the tape directory; a manifest lists only files in its directory or below", ErrManifest, i, s.Path)
+		}
+		clean := filepath.Clean(p)
+		if j, ok := seen[clean]; ok {
+			return fmt.Errorf("%w: segment %d (%q) is listed again (first as segment %d); remove the repeated entry so its frames are read once", ErrManifest, i, s.Path, j)
+		}
+		seen[clean] = i
+	}
+	return nil
 }
 
 // writeManifest replaces path atomically with m: a crash leaves either the old or the new
