@@ -140,10 +140,21 @@ func runLive(ctx context.Context, a *app, cmd *cobra.Command, o liveOptions) err
 		spec.recordDir = ""
 	}
 	res, err := runSession(ctx, a, spec)
-	if err != nil {
+	return finishSession(a.stdout, res, err)
+}
+
+// finishSession prints the summary and the journal's state of every session the engine ran,
+// also one that ended with an error (frames arriving faster than they are processed, a
+// failed journal): the accounts traded until then and the user needs to know where they
+// stand. The error (printed by Main, with the rates an overflow sustained) sets the exit code.
+func finishSession(w io.Writer, res *sessionResult, err error) error {
+	if res == nil || res.Summary == nil || res.Engine == nil {
 		return err
 	}
-	return printSessionResult(a.stdout, res)
+	if perr := printSessionResult(w, res); perr != nil {
+		err = errors.Join(err, perr)
+	}
+	return err
 }
 
 // sessionSpec is one live (or demo) session as the commands describe it.
