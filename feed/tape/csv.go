@@ -73,8 +73,14 @@ func ImportCSV(ctx context.Context, r io.Reader, w *Writer, pair feed.Pair, opts
 			cfg.bad(&st, line, err)
 			continue
 		}
+		// Checked with a provisional side so a refused row leaves the tick rule alone.
+		tr := feed.Trade{Pair: pair, Side: feed.Buy, Price: price.Decimal(), Qty: qty.Decimal(), Time: t}
+		if err := fr.check(&tr); err != nil {
+			cfg.bad(&st, line, err)
+			continue
+		}
 		lastTime = t
-		tr := feed.Trade{Pair: pair, Side: tick.side(price), Price: price.Decimal(), Qty: qty.Decimal(), Time: t}
+		tr.Side = tick.side(price)
 		if err := fr.add(tr); err != nil {
 			return st, fmt.Errorf("tape: import line %d: %w", line, err)
 		}

@@ -401,6 +401,11 @@ func ImportREST(ctx context.Context, r io.Reader, w *Writer, pair feed.Pair, opt
 				st.Duplicates++
 				continue
 			}
+			if err := fr.check(&page.Trades[i]); err != nil {
+				// REST entries carry no line of their own: name the response and the trade.
+				cfg.bad(&st, lineBase+1, fmt.Errorf("trade %d at %s: %w", page.Trades[i].ID, page.Trades[i].Time.UTC().Format(time.RFC3339Nano), err))
+				continue
+			}
 			if err := fr.add(page.Trades[i]); err != nil {
 				return st, fmt.Errorf("tape: import: %w", err)
 			}
@@ -637,6 +642,10 @@ func Download(ctx context.Context, cfg DownloadConfig, w *Writer, opts ...Import
 			}
 			if dd.duplicate(t) {
 				st.Duplicates++
+				continue
+			}
+			if err := fr.check(t); err != nil {
+				icfg.bad(&st, 0, fmt.Errorf("trade %d at %s: %w", t.ID, t.Time.UTC().Format(time.RFC3339Nano), err))
 				continue
 			}
 			if err := fr.add(*t); err != nil {
