@@ -131,6 +131,13 @@ func (e *Encoder) AppendTrades(dst []byte, snapshot bool, trades []feed.Trade) (
 		if t.Time.IsZero() {
 			return dst, fmt.Errorf("kraken: encode: trade %d has no time", i)
 		}
+		pd := ps.pd
+		if e.api == feed.APIV1 {
+			pd = ps.v1pd
+		}
+		if !wireFits(price, pd) || !wireFits(qty, ps.qd) {
+			return dst, fmt.Errorf("kraken: encode: trade %d: price %s or quantity %s at %s's %d and %d decimals would be over 18 digits, which no decoder reads back", i, t.Price, t.Qty, pair, pd, ps.qd)
+		}
 		e.wt = append(e.wt, wire.Trade{Side: t.Side, OrdType: t.OrdType, Price: price, Qty: qty, ID: t.ID, Time: t.Time})
 	}
 	if e.api == feed.APIV1 {
@@ -200,6 +207,34 @@ func (e *Encoder) Book(pair feed.Pair) *feed.Book {
 
 // fixedOf converts d exactly without allocating when its coefficient has at most 15 digits
 // (every price and quantity Kraken prints); larger ones take the general path.
+// wireFits reports whether f, written at decimals as the frame appenders write it (rescaled
+// when that is exact), has at most 18 significant digits: feed.ParseFixed refuses more, so a
+// frame holding it could be written but never decoded (issue 15 item 10: a price of 2^62, or
+// 1e11 at DOGE/USD's 7 decimals). It counts digits instead of formatting, to stay
+// allocation-free on the encoder's path.
+func wireFits(f feed.Fixed, decimals int32) bool {
+	if decimals >= 0 && decimals != f.Scale {
+		if g, ok := f.Rescale(decimals); ok {
+			f = g
+		}
+	}
+	if f.Scale > feed.MaxScale {
+		return false
+	}
+	m := uint64(f.Mant)
+	if f.Mant < 0 {
+		m = -m
+	}
+	n := 0
+	for ; m > 0; m /= 10 {
+		n++
+	}
+	if n > 0 && f.Scale < 0 {
+		n += int(-f.Scale) // written with trailing zeros
+	}
+	return n <= 18
+}
+
 func fixedOf(d decimal.Decimal) (feed.Fixed, bool) {
 	exp := d.Exponent()
 	if exp <= 0 && exp >= -feed.MaxScale && d.NumDigits() <= 15 {
