@@ -16,8 +16,12 @@
 // no exchange time are equal.
 //
 // What is recorded is exactly what was traded on: a frame is written to the tape after its
-// events were handed to the engine, and frames still queued when the session stops are
-// neither traded on nor recorded. A crash can lose the tape's unflushed tail (at most the
+// events were handed to the engine, every frame handed over is written before Live.Run
+// returns, and frames still waiting for the engine when the session stops are neither traded
+// on nor recorded. The socket reader does none of that writing: it reads, normalises and hands
+// the events over; the tape and the observers run on Live's recording goroutine, and one
+// bounded queue (LiveConfig.MaxFrames) between them stops the session with an *OverflowError,
+// never by dropping frames. A crash can lose the tape's unflushed tail (at most the
 // tape writer's flush interval) and the journal's uncommitted tail, independently;
 // CompareFills then compares what both kept.
 //
