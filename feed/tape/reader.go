@@ -544,7 +544,11 @@ func (s *stream) advance() (bool, error) {
 	r := s.it.r
 	for {
 		if s.sr == nil {
-			if !s.openNext() {
+			more, err := s.openNext()
+			if err != nil {
+				return false, err
+			}
+			if !more {
 				return false, nil
 			}
 			if s.sr == nil {
@@ -577,8 +581,10 @@ func (s *stream) advance() (bool, error) {
 }
 
 // openNext opens the stream's next segment that can hold frames in range. It reports false
-// when none is left; a segment that cannot be opened leaves s.sr nil after a warning.
-func (s *stream) openNext() bool {
+// when none is left. A segment listed as open that the writer never created is a torn tail
+// (a warning, s.sr left nil); one that cannot be read otherwise is an error, because
+// replaying around it would leave a silent hole in the data (issue 15 item 12).
+func (s *stream) openNext() (bool, error) {
 	it := s.it
 	for s.next < len(s.rec.segs) {
 		ref := &s.rec.segs[s.next]
@@ -593,12 +599,12 @@ func (s *stream) openNext() bool {
 				// listed, then the writer stopped before creating it
 				it.r.stats.TornTails++
 				it.r.warn(Warning{File: ref.path, Msg: "torn tail: segment listed as open was never created (the writer stopped first)"})
+				return true, nil
 			case errors.Is(err, fs.ErrNotExist):
-				it.r.warn(Warning{File: ref.path, Msg: "segment listed in the manifest is missing; skipped"})
+				return false, &PosError{File: ref.path, Err: fmt.Errorf("%w: listed in the manifest as finished, but not found; restore the file, or remove its entry from %s to read the recording without it", ErrMissingSegment, s.rec.manifestName())}
 			default:
-				it.r.warn(Warning{File: ref.path, Msg: fmt.Sprintf("cannot open segment: %v; skipped", err)})
+				return false, &PosError{File: ref.path, Err: fmt.Errorf("%w: cannot open it: %v", ErrMissingSegment, err)}
 			}
-			return true
 		}
 		dec, err := it.decoder()
 		if err == nil {
@@ -606,14 +612,21 @@ func (s *stream) openNext() bool {
 		}
 		if err != nil {
 			f.Close()
-			it.r.warn(Warning{File: ref.path, Msg: fmt.Sprintf("cannot start zstd decoder: %v; skipped", err)})
-			return true
+			return false, &PosError{File: ref.path, Err: fmt.Errorf("cannot start zstd decoder: %w", err)}
 		}
 		it.r.stats.Segments++
 		s.sr = &segReader{it: it, r: it.r, ref: ref, file: f, dec: dec, buf: it.takeBuf()}
-		return true
+		return true, nil
 	}
-	return false
+	return false, nil
+}
+
+// manifestName names the recording's manifest for messages.
+func (rec *recording) manifestName() string {
+	if rec.manifestPath == "" {
+		return "the manifest"
+	}
+	return rec.manifestPath
 }
 
 func (s *stream) closeSegment() {
