@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +50,15 @@ type RecordingSummary struct {
 	Pairs    []feed.Pair       `json:"pairs"`
 	Channels []string          `json:"channels"`
 	Meta     map[string]string `json:"meta"`
-	Segments []SegmentInfo     `json:"segments"`
+	Segments []SegmentSummary  `json:"segments"`
+}
+
+// SegmentSummary is a segment as its manifest lists it, except for a segment the manifest
+// leaves open (still being written, or its writer was killed): its frames, raw bytes, last
+// receive time and size are counted from the file as read, and Counted says so.
+type SegmentSummary struct {
+	SegmentInfo
+	Counted bool `json:"counted,omitempty"`
 }
 
 // ConnSummary counts one recorded connection's frames.
@@ -120,6 +129,13 @@ type summarizer struct {
 	verified int // non-snapshot book messages whose checksum was checked
 	lastConn uint32
 	haveLast bool
+
+	// Segments the manifests list as open (a writer killed mid-segment leaves 0 frames
+	// there): counted from the frames read instead, by reader file path.
+	open      map[string]*SegmentSummary
+	curFile   string
+	curSeg    *SegmentSummary
+	readBytes int64 // the reader's decompressed bytes at the previous frame
 }
 
 type connState struct {
@@ -164,6 +180,7 @@ func Summarize(ctx context.Context, path string, o SummaryOptions) (*Summary, er
 			return nil, err
 		}
 		z.frame(&f)
+		z.count(r, &f)
 		evs, err = dec.DecodeFrame(f, evs[:0])
 		if err != nil {
 			file, line := r.Position()
@@ -187,11 +204,58 @@ func (z *summarizer) manifests(r *Reader, path string) {
 	for _, rec := range r.Recordings() {
 		m := rec.Manifest
 		s.Recordings = append(s.Recordings, RecordingSummary{Manifest: rec.ManifestPath, Name: m.Name, Closed: m.Closed,
-			Pairs: m.Pairs, Channels: m.Channels, Meta: m.Meta, Segments: m.Segments})
+			Pairs: m.Pairs, Channels: m.Channels, Meta: m.Meta, Segments: []SegmentSummary{}})
+		rs := &s.Recordings[len(s.Recordings)-1]
 		for _, seg := range m.Segments {
 			s.Bytes += seg.Bytes
+			rs.Segments = append(rs.Segments, SegmentSummary{SegmentInfo: seg})
 		}
 	}
+	// Open segments are counted as they are read (issue 15 item 13); their path as the
+	// reader opens it is the manifest's directory joined with the listed path.
+	for i := range s.Recordings {
+		rs := &s.Recordings[i]
+		for j := range rs.Segments {
+			seg := &rs.Segments[j]
+			if seg.Closed {
+				continue
+			}
+			file := filepath.FromSlash(seg.Path)
+			if rs.Manifest != "" {
+				file = filepath.Join(filepath.Dir(rs.Manifest), file)
+			}
+			if fi, err := os.Stat(file); err == nil {
+				s.Bytes += fi.Size() - seg.Bytes
+				seg.Bytes = fi.Size()
+			}
+			if z.open == nil {
+				z.open = map[string]*SegmentSummary{}
+			}
+			z.open[filepath.Clean(file)] = seg
+			seg.Frames, seg.RawBytes, seg.Counted = 0, 0, true
+		}
+	}
+}
+
+// count adds a frame read from file to its segment's counts when the manifest left that
+// segment open.
+func (z *summarizer) count(r *Reader, f *Frame) {
+	if z.open == nil {
+		return
+	}
+	file, _ := r.Position()
+	if file != z.curFile {
+		z.curFile, z.curSeg = file, z.open[filepath.Clean(file)]
+	}
+	read := r.Stats().Bytes
+	if seg := z.curSeg; seg != nil {
+		seg.Frames++
+		seg.RawBytes += read - z.readBytes
+		if f.Recv.After(seg.LastRecv) {
+			seg.LastRecv = f.Recv
+		}
+	}
+	z.readBytes = read
 }
 
 func (z *summarizer) warn(msg string) {

@@ -84,3 +84,50 @@ func TestSummaryWriteTextError(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, fmt.Errorf("disk full") }
+
+// TestSummarizeCrashedRecording: a recorder killed mid-segment leaves that segment "open" in
+// the manifest with 0 frames; Summarize counts it from the file (issue 15 item 13: tape info
+// showed the open segment as 0 frames).
+func TestSummarizeCrashedRecording(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewWriter(dir, WithFlushInterval(0), WithMaxSegmentAge(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := testFrames(3000, 1, t0, 50*time.Millisecond) // segments 1, 2 closed, 3 open
+	for _, f := range frames[:2999] {
+		if err := w.Write(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	crash := t.TempDir()
+	copyDir(t, dir, crash)
+	defer w.Close()
+
+	s, err := Summarize(context.Background(), crash, SummaryOptions{MaxList: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Recordings) != 1 || len(s.Recordings[0].Segments) != 3 {
+		t.Fatalf("recordings %+v", s.Recordings)
+	}
+	segs := s.Recordings[0].Segments
+	var total int64
+	for _, seg := range segs {
+		total += seg.Frames
+	}
+	open := segs[2]
+	if open.Closed || open.Frames == 0 || total != 2999 || !open.LastRecv.Equal(frames[2998].Recv) || open.Bytes == 0 || open.RawBytes == 0 {
+		t.Errorf("open segment %+v, %d frames in all segments; want them counted from the file (2999 in all, last %v)", open, total, frames[2998].Recv)
+	}
+	var b bytes.Buffer
+	if err := s.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%d frames", open.Frames); !strings.Contains(b.String(), want) || !strings.Contains(b.String(), "counted from the file") {
+		t.Errorf("text lacks %q and 'counted from the file':\n%s", want, b.String())
+	}
+}

@@ -65,7 +65,10 @@ func (r *RecordingSummary) writeText(w *errWriter) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, seg := range r.Segments {
 		closed := "closed"
-		if !seg.Closed {
+		switch {
+		case seg.Counted:
+			closed = "open (counted from the file)"
+		case !seg.Closed:
 			closed = "open"
 		}
 		last := "…"
