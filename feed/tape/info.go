@@ -1,6 +1,7 @@
 package tape
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -63,11 +64,12 @@ type SegmentSummary struct {
 
 // ConnSummary counts one recorded connection's frames.
 type ConnSummary struct {
-	Conn   uint32    `json:"conn"`
-	API    string    `json:"api"`
-	Frames int64     `json:"frames"`
-	First  time.Time `json:"first_recv"`
-	Last   time.Time `json:"last_recv"`
+	Conn      uint32    `json:"conn"`
+	Recording string    `json:"recording,omitempty"` // its recording's name, when there are several
+	API       string    `json:"api"`
+	Frames    int64     `json:"frames"`
+	First     time.Time `json:"first_recv"`
+	Last      time.Time `json:"last_recv"`
 }
 
 // PairEvents counts a pair's events by kind ("trade", "book snapshot", "book update",
@@ -123,12 +125,12 @@ type SummaryOptions struct {
 type summarizer struct {
 	s        *Summary
 	o        SummaryOptions
-	conns    map[uint32]*connState
+	conns    map[connKey]*connState
 	ids      map[feed.Pair]*idState
 	kinds    map[summaryKey]int64
 	verified int // non-snapshot book messages whose checksum was checked
-	lastConn uint32
 	haveLast bool
+	lastRecv time.Time // the previous frame's, over all recordings
 
 	// Segments the manifests list as open (a writer killed mid-segment leaves 0 frames
 	// there): counted from the frames read instead, by reader file path.
@@ -136,6 +138,33 @@ type summarizer struct {
 	curFile   string
 	curSeg    *SegmentSummary
 	readBytes int64 // the reader's decompressed bytes at the previous frame
+}
+
+// connKey names a connection: its number within its recording.
+type connKey struct {
+	rec  int
+	conn uint32
+}
+
+// hasRec reports whether a connection of recording rec has had frames.
+func (z *summarizer) hasRec(rec int) bool {
+	for k := range z.conns {
+		if k.rec == rec && z.conns[k].sum.Frames > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// lastOf returns the connection of recording rec with the latest frame.
+func (z *summarizer) lastOf(rec int) *connState {
+	var best *connState
+	for k, cs := range z.conns {
+		if k.rec == rec && cs.sum.Frames > 0 && (best == nil || cs.last.After(best.last) || (cs.last.Equal(best.last) && cs.sum.Conn < best.sum.Conn)) {
+			best = cs
+		}
+	}
+	return best
 }
 
 type connState struct {
@@ -168,7 +197,7 @@ func Summarize(ctx context.Context, path string, o SummaryOptions) (*Summary, er
 	z := &summarizer{
 		s:     &Summary{Path: path, FramesByAPI: map[string]int64{}, GapThreshold: o.Gap.String()},
 		o:     o,
-		conns: map[uint32]*connState{},
+		conns: map[connKey]*connState{},
 		ids:   map[feed.Pair]*idState{},
 		kinds: map[summaryKey]int64{},
 	}
@@ -179,7 +208,7 @@ func Summarize(ctx context.Context, path string, o SummaryOptions) (*Summary, er
 		if err != nil {
 			return nil, err
 		}
-		z.frame(&f)
+		z.frame(r, &f)
 		z.count(r, &f)
 		evs, err = dec.DecodeFrame(f, evs[:0])
 		if err != nil {
@@ -273,7 +302,7 @@ func (z *summarizer) timeGap(g TimeGap) {
 }
 
 // frame counts a frame and its connection, and notes silences and new connections.
-func (z *summarizer) frame(f *Frame) {
+func (z *summarizer) frame(r *Reader, f *Frame) {
 	s := z.s
 	s.Frames++
 	s.FramesByAPI[orNone(f.API.String())]++
@@ -283,13 +312,24 @@ func (z *summarizer) frame(f *Frame) {
 	if f.Recv.After(s.Last) {
 		s.Last = f.Recv
 	}
-	cs := z.conns[f.Conn]
+	key := connKey{rec: r.RecordingIndex(), conn: f.Conn}
+	cs := z.conns[key]
 	switch {
 	case cs == nil:
 		cs = &connState{sum: ConnSummary{Conn: f.Conn, API: orNone(f.API.String()), First: f.Recv}}
-		z.conns[f.Conn] = cs
-		if z.haveLast { // a reconnect, or a second connection recorded alongside
-			z.timeGap(TimeGap{Conn: f.Conn, From: z.conns[z.lastConn].last, To: f.Recv, What: fmt.Sprintf("new connection (last frame before it on conn %d)", z.lastConn)})
+		if n := len(s.Recordings); n > 1 && key.rec < n {
+			cs.sum.Recording = s.Recordings[key.rec].Name
+		}
+		z.conns[key] = cs
+		switch {
+		case !z.haveLast:
+		case z.hasRec(key.rec):
+			// a reconnect of this recording, or a second connection recorded alongside
+			last := z.lastOf(key.rec)
+			z.timeGap(TimeGap{Conn: f.Conn, From: last.last, To: f.Recv, What: fmt.Sprintf("new connection (last frame before it on conn %d)", last.sum.Conn)})
+		case z.o.Gap > 0 && f.Recv.Sub(z.lastRecv) > z.o.Gap:
+			// another recording starts after a time no recording covers
+			z.timeGap(TimeGap{Conn: f.Conn, From: z.lastRecv, To: f.Recv, What: "no recording has frames (the next recording starts)"})
 		}
 	case z.o.Gap > 0 && f.Recv.Sub(cs.last) > z.o.Gap:
 		z.timeGap(TimeGap{Conn: f.Conn, From: cs.last, To: f.Recv, What: "silence"})
@@ -297,7 +337,10 @@ func (z *summarizer) frame(f *Frame) {
 	cs.sum.Frames++
 	cs.sum.Last = f.Recv
 	cs.last = f.Recv
-	z.lastConn, z.haveLast = f.Conn, true
+	z.haveLast = true
+	if f.Recv.After(z.lastRecv) {
+		z.lastRecv = f.Recv
+	}
 }
 
 // event counts one normalised event and follows its pair's trade ids.
@@ -357,7 +400,7 @@ func (z *summarizer) finish(r *Reader, dec *kraken.Normalizer) {
 		}
 	}
 	s.WarningCount += r.WarningCount()
-	for _, c := range slices.Sorted(maps.Keys(z.conns)) {
+	for _, c := range slices.SortedFunc(maps.Keys(z.conns), func(a, b connKey) int { return cmp.Or(cmp.Compare(a.conn, b.conn), cmp.Compare(a.rec, b.rec)) }) {
 		s.Conns = append(s.Conns, z.conns[c].sum)
 	}
 	for _, p := range slices.Sorted(maps.Keys(z.ids)) {

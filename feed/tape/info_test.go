@@ -131,3 +131,40 @@ func TestSummarizeCrashedRecording(t *testing.T) {
 		t.Errorf("text lacks %q and 'counted from the file':\n%s", want, b.String())
 	}
 }
+
+// TestSummarizeSeveralRecordings: connections are a recording's own (every recorder numbers
+// from 1), so a second recording's conn 1 is not the first's conn 1 coming back after a
+// silence (issue 15 item 14: tape info over a directory of several recordings reported
+// false silences).
+func TestSummarizeSeveralRecordings(t *testing.T) {
+	t0 := time.Date(2024, 5, 27, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	// Recording a: conn 1 for 60 s, then a reconnect (conn 2) for 120 s, a frame a second.
+	var a []Frame
+	for i := range 180 {
+		conn := uint32(1)
+		if i >= 60 {
+			conn = 2
+		}
+		a = append(a, v2Trade(uint64(1000+i), t0.Add(time.Duration(i)*time.Second), conn))
+	}
+	write(t, dir, a, WithName("a"))
+	// Recording b, another recorder started at +100 s on its own conn 1.
+	var b []Frame
+	for i := range 60 {
+		b = append(b, Frame{Recv: t0.Add(time.Duration(100+i) * time.Second), API: feed.APIV2, Conn: 1, Raw: []byte(`{"channel":"heartbeat"}`)})
+	}
+	write(t, dir, b, WithName("b"))
+	s, err := Summarize(context.Background(), dir, SummaryOptions{Gap: 10 * time.Second, MaxList: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range s.TimeGaps {
+		if g.What == "silence" {
+			t.Errorf("false silence %+v: recording a had a frame every second", g)
+		}
+	}
+	if s.TimeGapCount != 1 || !strings.Contains(s.TimeGaps[0].What, "new connection") {
+		t.Errorf("gaps %+v; want only a's reconnect at 60 s", s.TimeGaps)
+	}
+}

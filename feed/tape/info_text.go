@@ -90,7 +90,11 @@ func (s *Summary) writeFrames(w *errWriter) {
 		w.printf("receive time: %s → %s (%s)\n", stamp(s.First), stamp(s.Last), s.Last.Sub(s.First).Round(time.Millisecond))
 	}
 	for _, c := range s.Conns {
-		w.printf("connection %d (%s): %d frames, %s → %s\n", c.Conn, c.API, c.Frames, stamp(c.First), stamp(c.Last))
+		of := ""
+		if c.Recording != "" {
+			of = " of " + c.Recording
+		}
+		w.printf("connection %d%s (%s): %d frames, %s → %s\n", c.Conn, of, c.API, c.Frames, stamp(c.First), stamp(c.Last))
 	}
 }
 

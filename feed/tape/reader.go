@@ -110,6 +110,7 @@ type Reader struct {
 	stats        ReadStats
 	curFile      string
 	curLine      int64
+	curRec       int
 }
 
 type segState uint8
@@ -350,6 +351,11 @@ func (r *Reader) Stats() ReadStats { return r.stats }
 // about it.
 func (r *Reader) Position() (file string, line int64) { return r.curFile, r.curLine }
 
+// RecordingIndex is the index in Recordings of the recording the last frame came from.
+// Connection numbers are a recording's own (every writer's connections count from 1), so
+// tools following connections across recordings key them by this too.
+func (r *Reader) RecordingIndex() int { return r.curRec }
+
 func (r *Reader) warn(w Warning) {
 	r.warnCount++
 	if len(r.warnings) < maxWarnings {
@@ -493,7 +499,7 @@ func (it *frameIter) next() (Frame, bool, error) {
 	}
 	s := it.heap[0]
 	it.last = s
-	it.r.curFile, it.r.curLine = s.sr.ref.path, s.line
+	it.r.curFile, it.r.curLine, it.r.curRec = s.sr.ref.path, s.line, s.index
 	return s.cur, true, nil
 }
 
