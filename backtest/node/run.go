@@ -294,6 +294,9 @@ func (r *run) observe(b []feed.Event) {
 			if !e.Time.IsZero() {
 				last = e.Time
 			}
+			if e.Book != nil && e.Book.Snapshot {
+				r.jr.BookSnapshot(e.Pair, e.Recv) // ends the pair's open book gap, if any
+			}
 		}
 	}
 	if !last.IsZero() {

@@ -85,6 +85,7 @@ type Journal struct {
 
 	firstEvent, lastEvent atomic.Int64 // event time, Unix ns (0: none)
 	offline               atomic.Pointer[feed.Gap]
+	openBooks             atomic.Int64 // book gaps sent without an end and not yet closed
 
 	accepted, committed, fills, batches, waits, dropped atomic.Uint64
 	droppedLogged                                       atomic.Bool
@@ -95,6 +96,7 @@ type itemKind uint8
 const (
 	itemRecord itemKind = iota + 1
 	itemGap
+	itemGapEnd // a book snapshot: closes the pair's open book gap
 	itemFlush
 )
 
@@ -215,8 +217,25 @@ func (j *Journal) Record(r *record.Record) {
 }
 
 // Gap records a feed gap of pair (empty for every pair) on the writer.
+// A book gap without an end (To zero: a disconnect leaves the book "stale until the next
+// snapshot") stays open until BookSnapshot reports that pair's next snapshot, or the session
+// ends (it is closed at the session's last event time: the book was stale until then).
 func (j *Journal) Gap(pair feed.Pair, g feed.Gap) {
+	if g.Channel == "book" && g.To.IsZero() {
+		j.openBooks.Add(1)
+	}
 	j.enqueue(&item{kind: itemGap, gap: gapRow{pair: pair, gap: g}})
+}
+
+// BookSnapshot tells the journal that pair's book was refreshed by a snapshot received at t:
+// an open book gap of that pair ends there (issue 15 item 14: book gaps kept to_ns = 0 for
+// good). It costs one atomic load when no book gap is open, so callers may report every
+// snapshot.
+func (j *Journal) BookSnapshot(pair feed.Pair, t time.Time) {
+	if j.openBooks.Load() == 0 || t.IsZero() {
+		return
+	}
+	j.enqueue(&item{kind: itemGapEnd, gap: gapRow{pair: pair, gap: feed.Gap{Channel: "book", To: t}}})
 }
 
 func (j *Journal) enqueue(it *item) {
@@ -360,7 +379,8 @@ type writer struct {
 	recs    map[string]int64 // records of this session so far, per instance: the rec column
 	totals  map[string]map[string]decimal.Decimal
 	flushes []chan struct{}
-	touched int64 // last_event_ns last written
+	touched int64              // last_event_ns last written
+	open    map[feed.Pair]bool // pairs with a book gap written without an end
 }
 
 const (
@@ -371,6 +391,7 @@ const (
 	insFault   = `INSERT INTO faults (session, rec, instance, seq, time_ns, kind, message) VALUES (?,?,?,?,?,?,?)`
 	insGap     = `INSERT INTO gaps (session, pair, channel, from_ns, to_ns, from_id, to_id, missing, reason) VALUES (?,?,?,?,?,?,?,?,?)`
 	updSession = `UPDATE sessions SET first_event_ns = ?, last_event_ns = ?, records = ? WHERE id = ?`
+	updGapEnd  = `UPDATE gaps SET to_ns = ? WHERE session = ? AND pair = ? AND channel = 'book' AND to_ns = 0`
 )
 
 func (j *Journal) startWriter(totals map[string]map[string]decimal.Decimal) error {
@@ -380,7 +401,7 @@ func (j *Journal) startWriter(totals map[string]map[string]decimal.Decimal) erro
 		return fmt.Errorf("journal: %w", err)
 	}
 	w := &writer{j: j, conn: conn, stmts: map[string]*sql.Stmt{}, totals: totals, recs: map[string]int64{}}
-	for _, q := range []string{insOrder, insFill, insBalance, insEquity, insFault, insGap, updSession, insMargin} {
+	for _, q := range []string{insOrder, insFill, insBalance, insEquity, insFault, insGap, updSession, insMargin, updGapEnd} {
 		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
 			_ = conn.Close()
@@ -511,6 +532,23 @@ func (w *writer) commit(batch []*item) error {
 			if _, err := w.stmt(ctx, tx, insGap).ExecContext(ctx, j.session, string(it.gap.pair), g.Channel,
 				nsOf(g.From), nsOf(g.To), int64(g.FromID), int64(g.ToID), int64(g.Missing), g.Reason); err != nil {
 				return fmt.Errorf("gap: %w", err)
+			}
+			if g.Channel == "book" && g.To.IsZero() {
+				if w.open[it.gap.pair] {
+					j.openBooks.Add(-1) // one row per pair is open at a time; the next snapshot closes both
+				}
+				if w.open == nil {
+					w.open = map[feed.Pair]bool{}
+				}
+				w.open[it.gap.pair] = true
+			}
+		case itemGapEnd:
+			if w.open[it.gap.pair] {
+				if _, err := w.stmt(ctx, tx, updGapEnd).ExecContext(ctx, nsOf(it.gap.gap.To), j.session, string(it.gap.pair)); err != nil {
+					return fmt.Errorf("gap end: %w", err)
+				}
+				delete(w.open, it.gap.pair)
+				j.openBooks.Add(-1)
 			}
 		case itemRecord:
 			w.rec++
@@ -670,6 +708,13 @@ func (w *writer) finish() error {
 	j := w.j
 	for _, d := range w.flushes {
 		close(d)
+	}
+	if last := j.lastEvent.Load(); len(w.open) > 0 && last != 0 {
+		// Book gaps no snapshot closed: the books were stale until the session's last event.
+		if _, err := w.conn.ExecContext(context.Background(),
+			`UPDATE gaps SET to_ns = ? WHERE session = ? AND channel = 'book' AND to_ns = 0`, last, j.session); err != nil {
+			return w.fail(fmt.Errorf("close book gaps: %w", err))
+		}
 	}
 	_, err := w.conn.ExecContext(context.Background(),
 		`UPDATE sessions SET status = 'closed', ended_wall = ?, first_event_ns = ?, last_event_ns = ?, records = ? WHERE id = ?`,
