@@ -77,20 +77,9 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64, out stri
 		return &usageError{err}
 	}
 	defer r.Close()
-	s, ok, err := r.Session(ctx, id)
+	s, err := replayableSession(ctx, r, db, id)
 	if err != nil {
 		return err
-	}
-	if !ok {
-		all, _ := r.Sessions(ctx)
-		var ids []string
-		for _, x := range all {
-			ids = append(ids, fmt.Sprintf("%d (%s, %s)", x.ID, x.Mode, x.Status))
-		}
-		return &usageError{fmt.Errorf("--session %d: no such session in %s; it has: %s", id, db, strings.Join(ids, ", "))}
-	}
-	if s.Status == "running" {
-		return &usageError{fmt.Errorf("session %d is still running (or crashed and was not restarted): stop it first", id)}
 	}
 	pairs := kraken.DefaultPairs()
 	c, err := config.Parse(s.Config, fmt.Sprintf("%s (session %d)", db, id), a.registry, pairs)
@@ -146,25 +135,8 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64, out stri
 		return err
 	}
 	if out != "" {
-		sum := &report.Summary{Run: report.Run{Version: Version, Mode: "replay of " + s.Mode + " session " + fmt.Sprint(id), Config: db,
-			ConfigHash: s.ConfigHash, Seed: c.Seed, Events: rep.Result.Events, Trades: trades}}
-		for _, m := range c.Models() {
-			sum.Run.FillModels = append(sum.Run.FillModels, m.String())
-		}
 		mk := market.Market()
-		var first, last time.Time
-		for i, ir := range rep.Result.Instances {
-			sum.Strategies = append(sum.Strategies, ordered[i].Summary(ir, mk))
-			if !ir.Start.IsZero() && (first.IsZero() || ir.Start.Before(first)) {
-				first = ir.Start
-			}
-			if ir.End.After(last) {
-				last = ir.End
-			}
-		}
-		if !first.IsZero() {
-			sum.Run.FirstTime, sum.Run.LastTime = report.Time(first), report.Time(last)
-		}
+		sum := replaySummary(s, c, db, rep.Result, trades, ordered, mk)
 		if err := writeReplayResults(out, sum, ordered, mk, string(s.Config)); err != nil {
 			return err
 		}
@@ -174,6 +146,51 @@ func runSessionReplay(ctx context.Context, a *app, db string, id int64, out stri
 		return &ExitCodeError{Code: ExitDiverged, Err: fmt.Errorf("the replay of session %d does not reproduce its fills", id)}
 	}
 	return nil
+}
+
+// replayableSession finds session id in the journal: a usage error (exit 2) when there is no
+// such session (listing the ones there are) or it is still running.
+func replayableSession(ctx context.Context, r *journal.Reader, db string, id int64) (*journal.SessionInfo, error) {
+	s, ok, err := r.Session(ctx, id)
+	if err != nil {
+		return s, err
+	}
+	if !ok {
+		all, _ := r.Sessions(ctx)
+		var ids []string
+		for _, x := range all {
+			ids = append(ids, fmt.Sprintf("%d (%s, %s)", x.ID, x.Mode, x.Status))
+		}
+		return s, &usageError{fmt.Errorf("--session %d: no such session in %s; it has: %s", id, db, strings.Join(ids, ", "))}
+	}
+	if s.Status == "running" {
+		return s, &usageError{fmt.Errorf("session %d is still running (or crashed and was not restarted): stop it first", id)}
+	}
+	return s, nil
+}
+
+// replaySummary is summary.json of a session's replay: the run's settings and each instance's
+// summary, spanning the instances' event times.
+func replaySummary(s *journal.SessionInfo, c *config.Config, db string, res *engine.Result, trades uint64, ordered []*report.Collector, mk *report.Market) *report.Summary {
+	sum := &report.Summary{Run: report.Run{Version: Version, Mode: "replay of " + s.Mode + " session " + fmt.Sprint(s.ID), Config: db,
+		ConfigHash: s.ConfigHash, Seed: c.Seed, Events: res.Events, Trades: trades}}
+	for _, m := range c.Models() {
+		sum.Run.FillModels = append(sum.Run.FillModels, m.String())
+	}
+	var first, last time.Time
+	for i, ir := range res.Instances {
+		sum.Strategies = append(sum.Strategies, ordered[i].Summary(ir, mk))
+		if !ir.Start.IsZero() && (first.IsZero() || ir.Start.Before(first)) {
+			first = ir.Start
+		}
+		if ir.End.After(last) {
+			last = ir.End
+		}
+	}
+	if !first.IsZero() {
+		sum.Run.FirstTime, sum.Run.LastTime = report.Time(first), report.Time(last)
+	}
+	return sum
 }
 
 func short(h string) string {
