@@ -69,6 +69,11 @@ type Config struct {
 	// Client adjusts the feed client's configuration last (seed, backoff, a dialer in tests).
 	Client func(*kraken.ClientConfig)
 
+	// Getenv reads the environment variables the run config names for notification secrets
+	// (live.notify's token_env, url_env); the CLI passes os.Getenv. nil reads none, so a config
+	// that names one is refused.
+	Getenv func(string) string
+
 	Version string      // papertrade's version, journaled and shown in the summary
 	Log     *zap.Logger // default zap.NewNop()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/papertrade/papertrade/engine/dashboard"
 	"github.com/papertrade/papertrade/engine/journal"
 	"github.com/papertrade/papertrade/engine/metrics"
+	"github.com/papertrade/papertrade/engine/notify"
 	"github.com/papertrade/papertrade/engine/record"
 	"github.com/papertrade/papertrade/engine/report"
 	"github.com/papertrade/papertrade/engine/session"
@@ -59,6 +60,7 @@ type run struct {
 	market     *report.MarketRecorder
 	lastLag    atomic.Int64
 	trades     atomic.Uint64
+	notif      *notify.Notifier // live.notify; nil: off
 }
 
 // Run runs the session until ctx ends, the Duration passes or the journal fails, and returns
@@ -116,6 +118,13 @@ func (r *run) prepare() error {
 		return &ConfigError{Err: err}
 	}
 	r.ins, r.descs = ins, descs
+	getenv := r.cfg.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if r.notif, err = notify.FromConfig(r.c.Live.Notify, getenv, "papertrade "+r.cfg.Mode+" "+filepath.Base(r.cfg.DB), r.log.Named("notify")); err != nil {
+		return &ConfigError{Err: err}
+	}
 	r.eqiv = r.c.EquityInterval
 	if r.cfg.EquityInterval > 0 {
 		r.eqiv = r.cfg.EquityInterval
@@ -304,6 +313,37 @@ func (r *run) observe(b []feed.Event) {
 	}
 	r.hub.Observe(b)
 	r.mets.Observe(b)
+	if r.notif != nil {
+		for i := range b {
+			if k := b[i].Kind; k == feed.KindGap || k == feed.KindStatus {
+				r.notif.Feed(&b[i])
+			}
+		}
+	}
+}
+
+// watchConnection tells the notifier when the feed connection is lost (a client state, not an
+// event), polling the source's stats once a second until ctx ends.
+func (r *run) watchConnection(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	was := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st := r.src.Stats()
+			if was && !st.Connected {
+				reason := st.Client.DialProblem
+				if reason == "" {
+					reason = "connection lost"
+				}
+				r.notif.Disconnected(time.Now().UTC(), reason, 0)
+			}
+			was = st.Connected
+		}
+	}
 }
 
 func (r *run) health() dashboard.Health {
@@ -363,6 +403,13 @@ func (r *run) run(ctx context.Context, closeJournal func() error) (*engine.Resul
 		}
 		return nil
 	})
+	recorder := record.Multi(r.jr, r.hub, r.mets, collectorRecorder(r.collectors))
+	if r.notif != nil {
+		// Its goroutine sends until the servers stop, after the journal: the last lines go out.
+		g.Go(func() error { return r.notif.Run(srvCtx) })
+		g.Go(func() error { r.watchConnection(srvCtx); return nil })
+		recorder = record.Multi(recorder, r.notif)
+	}
 	r.started()
 	if r.cfg.StatusEvery > 0 && r.cfg.Status != nil {
 		g.Go(func() error { r.statusLoop(srvCtx); return nil })
@@ -372,7 +419,7 @@ func (r *run) run(ctx context.Context, closeJournal func() error) (*engine.Resul
 
 	res, runErr := engine.Run(runCtx, engine.Config{
 		Sources: []feed.Source{r.src}, Instances: r.ins, Pairs: r.cfg.Pairs.Lookup, Mode: engine.Live,
-		LagWarn: r.c.Live.LagWarn, LagLimit: r.c.Live.LagLimit, EquityInterval: r.eqiv, Recorder: record.Multi(r.jr, r.hub, r.mets, collectorRecorder(r.collectors)),
+		LagWarn: r.c.Live.LagWarn, LagLimit: r.c.Live.LagLimit, EquityInterval: r.eqiv, Recorder: recorder,
 		Probe: &r.probe, Log: r.log,
 	})
 	var errs []error

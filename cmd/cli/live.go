@@ -222,7 +222,7 @@ func runSession(ctx context.Context, a *app, sp sessionSpec) (*sessionResult, er
 	cfg := node.Config{
 		Mode: sp.mode, Title: sp.title, Run: sp.cfg, Registry: a.registry, API: api, URL: sp.url, DB: sp.db, RecordDir: sp.recordDir,
 		HTTP: sp.http, AllowRemote: sp.allowRemote, Metrics: sp.metrics, Duration: sp.duration, EquityInterval: sp.equityInterval,
-		Pairs: sp.pairs, Client: sp.client, Version: Version, Log: a.log,
+		Pairs: sp.pairs, Client: sp.client, Getenv: os.Getenv, Version: Version, Log: a.log,
 		Started: func(s *node.Session) {
 			if s.Dashboard != "" {
 				if sp.onDashboard != nil {
