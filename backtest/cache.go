@@ -25,6 +25,7 @@ import (
 	"github.com/papertrade/papertrade/feed"
 	"github.com/papertrade/papertrade/feed/kraken"
 	"github.com/papertrade/papertrade/feed/tape"
+	"github.com/papertrade/papertrade/internal/batches"
 )
 
 // The decoded-event cache. The first whole-tape replay of a recording writes the events the
@@ -482,34 +483,17 @@ type cacheSource struct {
 	r     *cacheReader
 	pairs []feed.Pair
 	obs   *observer
-	free  chan []feed.Event
+	pool  *batches.Pool[feed.Event]
 }
 
 func newCacheSource(r *cacheReader, pairs []feed.Pair, obs *observer) *cacheSource {
-	return &cacheSource{r: r, pairs: pairs, obs: obs, free: make(chan []feed.Event, 64)}
+	return &cacheSource{r: r, pairs: pairs, obs: obs, pool: batches.New[feed.Event](tape.BatchSize, 64)}
 }
 
 // Recycle implements feed.BatchRecycler.
-func (s *cacheSource) Recycle(b []feed.Event) {
-	if cap(b) < tape.BatchSize {
-		return
-	}
-	b = b[:cap(b)]
-	clear(b)
-	select {
-	case s.free <- b[:0]:
-	default:
-	}
-}
+func (s *cacheSource) Recycle(b []feed.Event) { s.pool.Put(b) }
 
-func (s *cacheSource) batch() []feed.Event {
-	select {
-	case b := <-s.free:
-		return b
-	default:
-		return make([]feed.Event, 0, tape.BatchSize)
-	}
-}
+func (s *cacheSource) batch() []feed.Event { return s.pool.Get() }
 
 // Run implements feed.Source.
 func (s *cacheSource) Run(ctx context.Context, out chan<- []feed.Event) error {

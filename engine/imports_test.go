@@ -48,7 +48,7 @@ var importRules = []struct {
 	{"engine/session", []string{"feed", "=strategy", "engine/record", "engine/ledger", "engine/sim", "engine/journal"}},
 	// The engine runs strategies through the contract only: no indicator, no sample.
 	{"=engine", []string{"feed", "=strategy", "engine/record", "engine/ledger", "engine/sim"}},
-	{"backtest", []string{"feed", "strategy", "engine", "backtest"}},
+	{"backtest", []string{"feed", "strategy", "engine", "backtest", "internal"}},
 	{"cmd", []string{"feed", "strategy", "engine", "backtest", "cmd"}},
 }
 

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/papertrade/papertrade/feed"
+	"github.com/papertrade/papertrade/internal/batches"
 )
 
 // Decoder turns one recorded frame into events, appending them to dst. *kraken.Normalizer
@@ -109,7 +110,7 @@ func (r *Reader) decode(dec Decoder, fr Frame, dst []feed.Event, f *Filter) []fe
 // feed.BatchRecycler, so a receiver that knows when a batch is no longer read may hand it
 // back to be refilled instead of the Source allocating a new one.
 func (r *Reader) Source(dec Decoder, f Filter) feed.Source {
-	return &source{r: r, dec: dec, f: f, free: make(chan []feed.Event, recycled)}
+	return &source{r: r, dec: dec, f: f, pool: batches.New[feed.Event](BatchSize, recycled)}
 }
 
 // recycled bounds the batches a Source keeps for reuse; more are left to the garbage
@@ -120,33 +121,14 @@ type source struct {
 	r    *Reader
 	dec  Decoder
 	f    Filter
-	free chan []feed.Event // batches handed back, cleared, length 0
-	made int               // batches allocated (Run's goroutine only)
+	pool *batches.Pool[feed.Event]
 }
 
 // Recycle implements feed.BatchRecycler. It clears the batch (so it keeps no payload alive)
 // on the caller's goroutine.
-func (s *source) Recycle(b []feed.Event) {
-	if cap(b) < BatchSize {
-		return
-	}
-	b = b[:cap(b)]
-	clear(b)
-	select {
-	case s.free <- b[:0]:
-	default:
-	}
-}
+func (s *source) Recycle(b []feed.Event) { s.pool.Put(b) }
 
-func (s *source) batch() []feed.Event {
-	select {
-	case b := <-s.free:
-		return b
-	default:
-		s.made++
-		return make([]feed.Event, 0, BatchSize)
-	}
-}
+func (s *source) batch() []feed.Event { return s.pool.Get() }
 
 // Run implements feed.Source.
 func (s *source) Run(ctx context.Context, out chan<- []feed.Event) error {

@@ -74,7 +74,7 @@ func TestSourceRecycle(t *testing.T) {
 	}
 	// A few batches are in flight at a time; the rest are refilled. (A frame that crosses a
 	// batch boundary still grows one as the decoder appends to it.)
-	if made := src.(*source).made; batches < 30 || made > 4 {
+	if made := src.(*source).pool.Made(); batches < 30 || made > 4 {
 		t.Errorf("%d batches sent, %d allocated; want them refilled", batches, made)
 	}
 }
