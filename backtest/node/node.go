@@ -121,6 +121,10 @@ type Result struct {
 	Restored   *journal.SessionInfo // the session this one resumed from
 	Config     *config.Config
 	Recorded   bool // recording was on
+	// Frames is how many frames the feed delivered; DialProblem why it last could not connect
+	// ("" when it could). A session with no frames traded on nothing.
+	Frames      uint64
+	DialProblem string
 }
 
 // Node runs one session. Its methods are called from one goroutine.

@@ -477,6 +477,8 @@ func (r *run) result(res *engine.Result, scfg journal.SessionConfig, errs []erro
 	c := r.c
 	out := &Result{Session: r.start.Session, Journal: r.cfg.DB, Tape: r.manifest, Recorded: r.tw != nil, Collectors: r.ordered,
 		Market: r.market.Market(), Engine: res, Restored: r.start.Previous, Config: c}
+	st := r.src.Stats()
+	out.Frames, out.DialProblem = st.Client.Frames, st.Client.DialProblem
 	sum := &report.Summary{Run: report.Run{Version: r.cfg.Version, Mode: r.cfg.Mode, Config: c.Path, ConfigHash: scfg.ConfigHash, Seed: c.Seed,
 		Events: res.Events, Trades: r.trades.Load()}}
 	for _, m := range c.Models() {

@@ -36,7 +36,7 @@ const (
 	ExitChecksum = 3 // decode --books found checksum mismatches
 	ExitBadInput = 4 // some input lines or frames could not be decoded (the rest was processed)
 	// ExitIncomplete: the command ran to the end but did not do all it was asked: a strategy
-	// stopped on an error or panic, the data window held no events, or watch/record received
+	// stopped on an error or panic, the data window held no events, or watch/record/live received
 	// no frames. Results are written.
 	ExitIncomplete = 6
 )
@@ -50,7 +50,7 @@ const exitCodesHelp = `Exit codes (every command):
   4  some input could not be decoded or parsed (the rest was processed)
   5  backtest --session: the replay does not reproduce the session's fills
   6  finished, but incomplete: a strategy stopped early, no data in the window,
-     or watch/record received no frames
+     or watch/record/live received no frames
 `
 
 // ExitError makes a command exit with a specific code. Err may be nil for a silent exit.

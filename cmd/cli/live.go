@@ -140,7 +140,16 @@ func runLive(ctx context.Context, a *app, cmd *cobra.Command, o liveOptions) err
 		spec.recordDir = ""
 	}
 	res, err := runSession(ctx, a, spec)
-	return finishSession(a.stdout, res, err)
+	if err = finishSession(a.stdout, res, err); err == nil && res != nil && res.Frames == 0 {
+		// A session that received nothing traded on nothing (issue 18 items 4, 7): say why, and
+		// do not exit 0 for a script to go on as if it had run.
+		why := "check --url and the network"
+		if res.DialProblem != "" {
+			why = res.DialProblem
+		}
+		return &ExitCodeError{Code: ExitIncomplete, Err: fmt.Errorf("received no frames from the feed: %s", why)}
+	}
+	return err
 }
 
 // finishSession prints the summary and the journal's state of every session the engine ran,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,7 @@ func TestNoFramesExitIncomplete(t *testing.T) {
 	}{
 		{"watch", []string{"watch", "--url", url, "--duration", "300ms"}, "received no frames from " + url},
 		{"record", []string{"record", "--url", url, "--pairs", "BTC/USD", "--out", t.TempDir(), "--duration", "300ms", "--status", "0"}, "recorded no frames"},
+		{"live", []string{"live", "-c", writeConfig(t, t.TempDir(), liveConfig), "--url", url, "--db", filepath.Join(t.TempDir(), "paper.db"), "--duration", "300ms", "--status", "0"}, "received no frames from the feed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := tpRun(t, tc.args...)
