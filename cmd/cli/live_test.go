@@ -359,8 +359,9 @@ func TestLiveCrashRecovery(t *testing.T) {
 	_ = child.Wait()
 
 	killedFills, killed := sessionFills(t, db, 1)
-	// The restart: same config, same journal, a few seconds of trading.
-	code, out, errs := runCLI(t, "live", "-c", cfg, "--url", srv.URLv2(), "--db", db, "--record", rec, "--http", "", "--duration", "4s", "--status", "0", "--log-level", "warn")
+	// The restart: same config, same journal, a few seconds of trading (8 s: the grid must fill
+	// from trades through its restored orders, and buy-and-hold rightly holds).
+	code, out, errs := runCLI(t, "live", "-c", cfg, "--url", srv.URLv2(), "--db", db, "--record", rec, "--http", "", "--duration", "8s", "--status", "0", "--log-level", "warn")
 	if code != 0 {
 		t.Fatalf("restart: exit %d\n%s\n%s", code, out, errs)
 	}

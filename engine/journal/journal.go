@@ -280,7 +280,7 @@ func (j *Journal) NoteEvent(t time.Time) {
 		return
 	}
 	ns := t.UnixNano()
-	if j.firstEvent.CompareAndSwap(0, ns) {
+	if j.firstEvent.CompareAndSwap(0, ns) { // else a record got there first and wrote the gap
 		if g := j.offline.Swap(nil); g != nil {
 			g.To = t
 			j.Gap("", *g)
@@ -698,7 +698,18 @@ func (w *writer) record(ctx context.Context, tx *sql.Tx, r *record.Record) error
 				break
 			}
 		}
-		j.firstEvent.CompareAndSwap(0, ns)
+		if j.firstEvent.CompareAndSwap(0, ns) {
+			// The session's first event time reached the journal through a record before the
+			// feed's observers reported it (they run after the engine): the offline window
+			// ends here.
+			if g := j.offline.Swap(nil); g != nil {
+				g.To = time.Unix(0, ns).UTC()
+				if _, err := w.stmt(ctx, tx, insGap).ExecContext(ctx, j.session, "", g.Channel,
+					nsOf(g.From), nsOf(g.To), int64(g.FromID), int64(g.ToID), int64(g.Missing), g.Reason); err != nil {
+					return fmt.Errorf("gap: %w", err)
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -129,10 +129,11 @@ type Live struct {
 	queue    []pending
 	sent     int
 	over     *OverflowError
-	toEngine chan struct{} // 1 slot: wakes the pump
-	toTape   chan struct{} // 1 slot: wakes the recording goroutine
-	free     [][]byte      // raw buffers the recording is done with, for the next frames
-	first    time.Time     // receive time of the first frame
+	toEngine chan struct{}  // 1 slot: wakes the pump
+	toTape   chan struct{}  // 1 slot: wakes the recording goroutine
+	free     [][]byte       // raw buffers the recording is done with, for the next frames
+	freeEvs  [][]feed.Event // observer copies the recording is done with
+	first    time.Time      // receive time of the first frame
 	received uint64
 	handed   uint64
 	stats    LiveStats
@@ -143,7 +144,8 @@ type Live struct {
 // pending is a frame whose events wait for the engine or the recording.
 type pending struct {
 	frame tape.Frame
-	evs   []feed.Event
+	evs   []feed.Event // handed to the engine, which owns them once sent (it may clear a batch)
+	obs   []feed.Event // the observers' copy of evs (nil without observers)
 }
 
 // NewLive validates cfg and builds the client; nothing connects before Run.
@@ -230,7 +232,17 @@ func (l *Live) onFrame(f tape.Frame, evs []feed.Event, n *kraken.Normalizer) {
 	} else {
 		f.Raw = nil
 	}
-	l.queue = append(l.queue, pending{frame: f, evs: evs})
+	// The observers run after the engine took the events, when the engine may already have
+	// cleared its batch: they get their own copy (a value copy; payloads behind pointers are
+	// immutable), in a buffer the recording goroutine hands back.
+	var obs []feed.Event
+	if l.cfg.Observe != nil && len(evs) > 0 {
+		if k := len(l.freeEvs); k > 0 {
+			obs, l.freeEvs = l.freeEvs[k-1][:0], l.freeEvs[:k-1]
+		}
+		obs = append(obs, evs...)
+	}
+	l.queue = append(l.queue, pending{frame: f, evs: evs, obs: obs})
 	if l.sent == len(l.queue)-1 {
 		sent := len(evs) == 0
 		if !sent {
@@ -365,13 +377,17 @@ func (l *Live) record(pumped <-chan struct{}) {
 			}
 			p := l.queue[0]
 			l.mu.Unlock()
-			l.delivered(p.frame, p.evs)
+			l.delivered(p.frame, p.obs)
 			l.mu.Lock()
 			l.queue[0] = pending{}
 			l.queue = l.queue[1:]
 			l.sent--
 			if p.frame.Raw != nil && len(l.free) < 64 {
 				l.free = append(l.free, p.frame.Raw)
+			}
+			if p.obs != nil && len(l.freeEvs) < 64 {
+				clear(p.obs) // keeps no payload alive
+				l.freeEvs = append(l.freeEvs, p.obs)
 			}
 			l.mu.Unlock()
 		}
