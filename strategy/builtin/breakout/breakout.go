@@ -182,24 +182,7 @@ func (s *Breakout) OnTrade(c strategy.Context, t feed.Trade) error {
 	if st.short {
 		return s.manageShort(c, t, st)
 	}
-	var buying, hasStop bool
-	var stop strategy.OrderID // the first open stop-loss sell
-	var selling int
-	s.orders = c.AppendOpenOrders(s.orders[:0], t.Pair)
-	for i := range s.orders {
-		o := &s.orders[i]
-		switch {
-		case o.Side == feed.Buy:
-			buying = true
-		case o.Type == strategy.StopLoss:
-			if !hasStop {
-				stop, hasStop = o.ID, true
-			}
-			selling++
-		default:
-			selling++
-		}
-	}
+	buying, stop, hasStop, selling := s.scanOrders(c, t.Pair, feed.Buy) // stop: the first open stop-loss sell
 	if st.phase == entering && buying {
 		return nil // the entry is still working: no need for the position's decimal maths
 	}
@@ -277,28 +260,33 @@ func (s *Breakout) cancelSide(c strategy.Context, pair feed.Pair, side feed.Side
 	}
 }
 
-// manageShort is OnTrade for a short trip: the long rules with the sides swapped, on the
-// account's margin position. The stop and the exit are reduce-only margin buys, so neither
-// can open a long.
-func (s *Breakout) manageShort(c strategy.Context, t feed.Trade, st *pairState) error {
-	var selling, hasStop bool
-	var stop strategy.OrderID
-	var buying int
-	s.orders = c.AppendOpenOrders(s.orders[:0], t.Pair)
+// scanOrders reads the pair's open orders for a trip entered on side entry: whether an entry
+// order is working, the first open stop-loss (the other side) and how many exit orders there
+// are (the stop included).
+func (s *Breakout) scanOrders(c strategy.Context, pair feed.Pair, entry feed.Side) (entering bool, stop strategy.OrderID, hasStop bool, exits int) {
+	s.orders = c.AppendOpenOrders(s.orders[:0], pair)
 	for i := range s.orders {
 		o := &s.orders[i]
 		switch {
-		case o.Side == feed.Sell:
-			selling = true
+		case o.Side == entry:
+			entering = true
 		case o.Type == strategy.StopLoss:
 			if !hasStop {
 				stop, hasStop = o.ID, true
 			}
-			buying++
+			exits++
 		default:
-			buying++
+			exits++
 		}
 	}
+	return entering, stop, hasStop, exits
+}
+
+// manageShort is OnTrade for a short trip: the long rules with the sides swapped, on the
+// account's margin position. The stop and the exit are reduce-only margin buys, so neither
+// can open a long.
+func (s *Breakout) manageShort(c strategy.Context, t feed.Trade, st *pairState) error {
+	selling, stop, hasStop, buying := s.scanOrders(c, t.Pair, feed.Sell)
 	if st.phase == entering && selling {
 		return nil
 	}
