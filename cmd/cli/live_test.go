@@ -41,13 +41,13 @@ strategies:
     pairs: [BTC/USD]
     balances: {USD: "20000", BTC: "0.2"}
     account_currency: USD
-    params: {levels: 3, spacing: 5, size: "0.002", recenter: 10s}
+    params: {levels: 3, spacing: 5, size: "0.002", recenter: 3s}
   - name: grid-eth
     type: grid
     pairs: [ETH/USD]
     balances: {USD: "20000", ETH: "3"}
     account_currency: USD
-    params: {levels: 2, spacing: 5, size: "0.05", recenter: 10s}
+    params: {levels: 2, spacing: 5, size: "0.05", recenter: 3s}
   - name: hodl-eth
     type: buyhold
     pairs: [ETH/USD]
@@ -224,7 +224,7 @@ func TestLiveBadInput(t *testing.T) {
 		{"unknown pair", strings.Replace(base, "pairs: [BTC/USD]", "pairs: [NOPE/USD]", 1), "NOPE/USD"},
 		{"negative balance", strings.Replace(base, `balances: {USD: "5000"}`, `balances: {USD: "-5"}`, 1), "negative"},
 		{"unknown strategy", strings.Replace(base, "type: buyhold", "type: moonshot", 1), "moonshot"},
-		{"unknown parameter", strings.Replace(base, "recenter: 10s}", "recenter: 10s, wobble: 3}", 1), "wobble"},
+		{"unknown parameter", strings.Replace(base, "recenter: 3s}", "recenter: 3s, wobble: 3}", 1), "wobble"},
 		{"unknown key", base + "lvie:\n  api: v2\n", "lvie"},
 	}
 	for _, tc := range tests {
