@@ -117,7 +117,11 @@ func (s *Server) lookupREST(names string) ([]restPair, bool) {
 	return out, true
 }
 
-func (s *Server) restAssetPairs(names string) []byte {
+func (s *Server) restAssetPairs(names string) []byte { return s.restPerPair(names, appendAssetPair) }
+
+// restPerPair answers a REST call whose result is one object per pair requested (all pairs
+// when names is empty), keyed as lookupREST names them, each written by one.
+func (s *Server) restPerPair(names string, one func([]byte, *pairState) []byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pss, ok := s.lookupREST(names)
@@ -131,7 +135,7 @@ func (s *Server) restAssetPairs(names string) []byte {
 		}
 		b = jsonstr.Append(b, rp.key)
 		b = append(b, ':')
-		b = appendAssetPair(b, rp.ps)
+		b = one(b, rp.ps)
 	}
 	return restOK(append(b, '}'))
 }

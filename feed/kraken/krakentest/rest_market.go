@@ -106,24 +106,7 @@ func (s *Server) restAssetsList(names string) []byte {
 }
 
 // restTicker answers Ticker[?pair=…]: the v1 ticker's figures, with "o" a single string.
-func (s *Server) restTicker(names string) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pss, ok := s.lookupREST(names)
-	if !ok {
-		return restErr("EQuery:Unknown asset pair")
-	}
-	b := []byte{'{'}
-	for i, rp := range pss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonstr.Append(b, rp.key)
-		b = append(b, ':')
-		b = appendRESTTicker(b, rp.ps)
-	}
-	return restOK(append(b, '}'))
-}
+func (s *Server) restTicker(names string) []byte { return s.restPerPair(names, appendRESTTicker) }
 
 func appendRESTTicker(b []byte, ps *pairState) []byte {
 	bid, ask := ps.bbo()
